@@ -1,0 +1,143 @@
+"""Operators look at what was ingested here. Notices are written only by notices.store, so the admin
+shows them read-only; rejected input can be read and deleted."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from notices.models import Buyer, BuyerIdentifier, ContactPoint, Deadline, Lot, Notice, NoticeVersion, Rejection
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class IdentifierInline(ReadOnlyInline):
+    model = BuyerIdentifier
+    fields = ("scheme", "value", "valid", "as_written")
+
+
+class ContactInline(ReadOnlyInline):
+    model = ContactPoint
+    fields = ("street", "po_box", "postal_code", "city", "country", "email", "phone", "fax", "url")
+
+
+@admin.register(Buyer)
+class BuyerAdmin(ReadOnlyAdmin):
+    list_display = ("name", "country", "identifier_list", "updated_at")
+    list_filter = ("country",)
+    search_fields = ("name", "identifiers__value", "identifiers__as_written")
+    exclude = ("name_key",)
+    inlines = [IdentifierInline, ContactInline]
+
+    @admin.display(description="identifiers")
+    def identifier_list(self, obj):
+        return ", ".join(str(i) for i in obj.identifiers.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("identifiers")
+
+
+@admin.register(BuyerIdentifier)
+class BuyerIdentifierAdmin(ReadOnlyAdmin):
+    list_display = ("value", "scheme", "valid", "as_written", "buyer")
+    list_filter = ("scheme", "valid")
+    search_fields = ("value", "as_written", "buyer__name")
+
+
+@admin.register(ContactPoint)
+class ContactPointAdmin(ReadOnlyAdmin):
+    list_display = ("buyer", "email", "phone", "phone_valid", "fax", "city")
+    search_fields = ("buyer__name", "email", "phone")
+
+
+class LotInline(ReadOnlyInline):
+    model = Lot
+    fields = ("lot_id", "title", "cpv", "estimated_value")
+
+
+class DeadlineInline(ReadOnlyInline):
+    model = Deadline
+    fields = ("kind", "lot", "at", "needs_review", "text", "sequence", "active")
+
+
+class VersionInline(ReadOnlyInline):
+    model = NoticeVersion
+    fields = ("number", "source_ref", "source_version", "issued_at", "received_at", "origin", "changes")
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ("title_short", "source", "notice_type", "status", "next_deadline", "published_at")
+    list_filter = ("source", "status", "notice_type", "language")
+    search_fields = ("title", "source_id", "procedure_id", "buyers__name", "buyers__identifiers__value")
+    date_hierarchy = "published_at"
+    inlines = [DeadlineInline, LotInline, VersionInline]
+    exclude = ("current_version",)
+
+    @admin.display(description="title", ordering="title")
+    def title_short(self, obj):
+        return obj.title[:100]
+
+
+@admin.register(NoticeVersion)
+class NoticeVersionAdmin(ReadOnlyAdmin):
+    list_display = ("notice", "number", "format", "source_ref", "issued_at", "received_at")
+    list_filter = ("format",)
+    search_fields = ("source_ref", "notice__title", "content_hash", "raw_hash")
+    exclude = ("raw",)
+    readonly_fields = ("raw_preview",)
+
+    @admin.display(description="raw bytes (first 20,000)")
+    def raw_preview(self, obj):
+        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", _preview(obj.raw))
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(ReadOnlyAdmin):
+    list_display = ("notice", "kind", "lot", "at", "needs_review", "active", "sequence")
+    list_filter = ("kind", "needs_review", "active")
+    search_fields = ("notice__title", "text")
+    date_hierarchy = "at"
+
+
+@admin.register(Lot)
+class LotAdmin(ReadOnlyAdmin):
+    list_display = ("notice", "lot_id", "title")
+    search_fields = ("notice__title", "title", "lot_id")
+
+
+@admin.register(Rejection)
+class RejectionAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "origin", "format", "reason_short", "size")
+    list_filter = ("format",)
+    search_fields = ("origin", "reason", "raw_hash")
+    exclude = ("raw",)
+    readonly_fields = ("raw_preview",)
+
+    @admin.display(description="reason")
+    def reason_short(self, obj):
+        return obj.reason[:140]
+
+    @admin.display(description="raw bytes (first 20,000)")
+    def raw_preview(self, obj):
+        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", _preview(obj.raw))
+
+
+def _preview(raw) -> str:
+    return bytes(raw[:20000]).decode("utf-8", errors="replace")

@@ -1,0 +1,74 @@
+"""python manage.py ingest PATH_OR_URL... [--format F] [--url URL] [--dry-run --json]"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from notices import readers
+from notices.ingest import Tally, ingest, parse, reject_unreadable
+from notices.records import IngestError
+from notices.sources import expand, load
+
+
+class Command(BaseCommand):
+    help = (
+        "Ingest notices from files, folders and http(s) URLs (eForms XML, Finnish web pages, OCDS JSON). "
+        "Prints a summary; exits 1 when anything was rejected."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("targets", nargs="+", metavar="PATH_OR_URL")
+        parser.add_argument("--format", choices=sorted(readers.FORMATS), help="skip auto-detection")
+        parser.add_argument("--url", help="where a fi-web page file came from (its links resolve against it)")
+        parser.add_argument("--dry-run", action="store_true", help="read only; store nothing")
+        parser.add_argument("--json", dest="as_json", action="store_true", help="print one JSON object per notice per line")
+
+    def handle(self, *args, targets, format, url, dry_run, as_json, **options):
+        verbosity = options["verbosity"]
+        paths = [p for target in targets for p in expand(target)]
+        if not paths:
+            raise CommandError("nothing to ingest: the folders hold no .xml, .json or .html files")
+        tally = Tally()
+        progress = len(paths) > 1 and verbosity > 0 and self.stderr.isatty()
+        for index, path in enumerate(paths, 1):
+            if progress:
+                self.stderr.write(f"\r[{index}/{len(paths)}] {path[-60:]:<60}", ending="")
+            try:
+                payload = load(path, url)
+            except IngestError as exc:
+                reason = str(exc.at(path)) if dry_run else reject_unreadable(path, exc)
+                tally.counts["rejected"] += 1
+                self._error(reason, progress)
+                continue
+            outcome = parse(payload, format) if dry_run else ingest(payload, format)
+            tally.add(outcome)
+            if dry_run:
+                tally.counts["read"] += len(outcome.records)
+            for error in outcome.errors:
+                self._error(error, progress)
+            if as_json:
+                for record in outcome.records:
+                    self.stdout.write(_dumps(record.as_json()))
+            elif verbosity > 1:
+                for change in outcome.changes:
+                    self.stdout.write(f"{change.outcome}: {change.notice.source_id} {change.notice.title[:60]}")
+        if progress:
+            self.stderr.write("")
+        summary = (
+            f"read: {tally.counts['read']}, rejected: {tally.counts['rejected']}" if dry_run else tally.summary()
+        )
+        (self.stderr if as_json else self.stdout).write(summary)
+        if tally.counts["rejected"]:
+            sys.exit(1)
+
+    def _error(self, message: str, progress: bool) -> None:
+        if progress:
+            self.stderr.write("")
+        self.stderr.write(self.style.ERROR(f"rejected: {message}"))
+
+
+def _dumps(value: dict) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)

@@ -1,0 +1,209 @@
+"""Buyers, notices, their versions, lots, deadlines and contacts; and the inputs that were rejected.
+
+Only ``notices.store`` writes these (the admin shows them read-only). Instants are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from notices.records import DEADLINE_KINDS
+
+
+class Buyer(models.Model):
+    """A contracting organisation. One row per real organisation across sources: identifiers decide."""
+
+    name = models.CharField(max_length=500)
+    name_key = models.CharField(max_length=500, db_index=True, editable=False, help_text="Casefolded name")
+    names = models.JSONField(default=dict, blank=True, help_text="Name per language (ISO 639-1).")
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def primary_identifier(self) -> BuyerIdentifier | None:
+        ids = sorted(self.identifiers.all(), key=lambda i: (i.valid is not True, i.scheme is None, i.pk))
+        return ids[0] if ids else None
+
+
+class BuyerIdentifier(models.Model):
+    """An identifier as the buyer's sources wrote it. ``value`` is normalised (0206714-5 for FI02067145)
+    where the check passed; a value that fails its check is kept as written with ``valid=False``."""
+
+    buyer = models.ForeignKey(Buyer, on_delete=models.CASCADE, related_name="identifiers")
+    scheme = models.CharField(max_length=20, blank=True, help_text="org-id.guide code, e.g. FI-PRO")
+    value = models.CharField(max_length=100)
+    valid = models.BooleanField(null=True, help_text="Check digit result; empty when there is no check.")
+    as_written = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scheme", "value"], name="unique_identifier")]
+        indexes = [models.Index(fields=["value"])]
+
+    def __str__(self) -> str:
+        return f"{self.scheme or '?'}:{self.value}"
+
+
+class ContactPoint(models.Model):
+    """A postal address, e-mail, phone, fax and web address as one notice gave them for its buyer."""
+
+    buyer = models.ForeignKey(Buyer, on_delete=models.CASCADE, related_name="contacts")
+    street = models.CharField(max_length=300, blank=True)
+    po_box = models.CharField(max_length=50, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=80, blank=True, help_text="As written")
+    phone_e164 = models.CharField(max_length=20, blank=True)
+    phone_valid = models.BooleanField(null=True)
+    fax = models.CharField(max_length=80, blank=True, help_text="As written")
+    fax_e164 = models.CharField(max_length=20, blank=True)
+    fax_valid = models.BooleanField(null=True)
+    url = models.CharField(max_length=500, blank=True)
+    fingerprint = models.CharField(max_length=64, help_text="Hash of the fields, so a repeat is one row")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["buyer", "fingerprint"], name="unique_contact")]
+
+    def __str__(self) -> str:
+        return ", ".join(p for p in (self.email, self.phone, self.city) if p) or f"contact {self.pk}"
+
+
+class Notice(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        CANCELLED = "cancelled"
+
+    source = models.CharField(max_length=20, help_text="eforms, fi-web, ocds or officer")
+    source_id = models.CharField(max_length=500, help_text="The notice's id at its source")
+    procedure_id = models.CharField(max_length=200, blank=True, db_index=True)
+    notice_type = models.CharField(max_length=50)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    language = models.CharField(max_length=2, blank=True)
+    title = models.TextField()
+    titles = models.JSONField(default=dict, blank=True)
+    descriptions = models.JSONField(default=dict, blank=True)
+    cpv = models.JSONField(default=list, blank=True, help_text="Procedure CPV codes")
+    all_cpv = models.JSONField(default=list, blank=True, help_text="Procedure and lot CPV codes")
+    links = models.JSONField(default=list, blank=True)
+    estimated_value = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    source_url = models.CharField(max_length=1000, blank=True)
+    buyers = models.ManyToManyField(Buyer, related_name="notices", blank=True)
+    contacts = models.ManyToManyField(ContactPoint, related_name="notices", blank=True)
+    current_version = models.ForeignKey(
+        "NoticeVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    next_deadline = models.DateTimeField(
+        null=True, blank=True, help_text="Earliest tender or participation deadline (kept by the store)"
+    )
+    closes_at = models.DateTimeField(
+        null=True, blank=True, help_text="Latest tender or participation deadline: open until then"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "source_id"], name="unique_source_notice")]
+        indexes = [
+            models.Index(fields=["status", "next_deadline"]),
+            models.Index(fields=["status", "closes_at"]),
+            models.Index(fields=["published_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title[:120]
+
+
+class NoticeVersion(models.Model):
+    """One distinct payload received for a notice: the raw bytes, where and when they came from, what the
+    reader understood (``record``) and what it changed compared with the version before (``changes``)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(help_text="1 for the first version received, then 2, 3...")
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the record as understood")
+    raw_hash = models.CharField(max_length=64, help_text="SHA-256 of the raw bytes")
+    raw = models.BinaryField()
+    format = models.CharField(max_length=20)
+    origin = models.CharField(max_length=1000, help_text="File path or URL")
+    source_ref = models.CharField(max_length=500, blank=True, help_text="This payload's own notice id")
+    source_version = models.CharField(max_length=50, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    record = models.JSONField()
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["notice", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "content_hash"], name="unique_version_content"),
+            models.UniqueConstraint(fields=["notice", "number"], name="unique_version_number"),
+        ]
+        indexes = [models.Index(fields=["source_ref"])]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} v{self.number}"
+
+
+class Lot(models.Model):
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="lots")
+    lot_id = models.CharField(max_length=100)
+    title = models.TextField(blank=True)
+    titles = models.JSONField(default=dict, blank=True)
+    cpv = models.JSONField(default=list, blank=True)
+    estimated_value = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["notice", "lot_id"]
+        constraints = [models.UniqueConstraint(fields=["notice", "lot_id"], name="unique_lot")]
+
+    def __str__(self) -> str:
+        return f"{self.lot_id} {self.title}".strip()
+
+
+class Deadline(models.Model):
+    """A deadline of a notice (``lot`` empty) or of one lot. A deadline that a later version no longer has
+    is kept with ``active=False`` so reminders and history can still point at it."""
+
+    Kind = models.TextChoices("Kind", [(k, k) for k in DEADLINE_KINDS])
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deadlines")
+    lot = models.CharField(max_length=100, blank=True, help_text="Lot id; empty for the whole procedure")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(db_index=True)
+    needs_review = models.BooleanField(default=False, help_text="Read from ambiguous free text")
+    text = models.TextField(blank=True, help_text="The words it was read from")
+    sequence = models.PositiveIntegerField(default=0, help_text="Raised each time the instant moves")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["notice", "at"]
+        constraints = [models.UniqueConstraint(fields=["notice", "lot", "kind"], name="unique_deadline")]
+        indexes = [models.Index(fields=["active", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.lot or '-'} {self.at.isoformat()}"
+
+
+class Rejection(models.Model):
+    """Input that could not be stored, kept with the reason so an operator can look and retry."""
+
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    origin = models.CharField(max_length=1000)
+    format = models.CharField(max_length=20, blank=True)
+    reason = models.TextField()
+    raw = models.BinaryField(blank=True)
+    raw_hash = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.reason[:100]}"

@@ -1,0 +1,37 @@
+"""Readers turn bytes into ``NoticeRecord``s. They are pure: no database, settings or network.
+
+``read(data, fmt=None, url=None)`` picks the reader (``fmt`` or sniffed from the bytes) and returns
+``(fmt, records)``, or raises ``IngestError`` saying what is wrong.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from notices.records import IngestError, NoticeRecord
+
+FORMATS = {"eforms": "notices.readers.eforms", "fi-web": "notices.readers.fi_web", "ocds": "notices.readers.ocds"}
+
+
+def reader(fmt: str):
+    if fmt not in FORMATS:
+        raise IngestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return import_module(FORMATS[fmt])
+
+
+def detect(data: bytes) -> str:
+    """The format of ``data`` from its first bytes, or an IngestError that says what it looks like."""
+    if not data.strip():
+        raise IngestError("the file is empty")
+    for fmt in ("ocds", "eforms", "fi-web"):
+        if reader(fmt).looks_like(data):
+            return fmt
+    head = data.lstrip()[:40]
+    if head.startswith(b"<"):
+        raise IngestError("XML or HTML that is neither an eForms notice nor a web page with notices")
+    raise IngestError(f"not a notice format this tracker reads (eForms XML, OCDS JSON, HTML); it starts {head!r}")
+
+
+def read(data: bytes, fmt: str | None = None, url: str | None = None) -> tuple[str, list[NoticeRecord]]:
+    fmt = fmt or detect(data)
+    return fmt, reader(fmt).read(data, url=url)

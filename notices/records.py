@@ -1,0 +1,190 @@
+"""What readers produce and the store consumes.
+
+Readers are pure: bytes in, ``NoticeRecord`` out (or an ``IngestError``). These dataclasses carry no
+database or Django state, so they can be built, compared and serialised anywhere. ``NoticeRecord.as_json()``
+is the public ``ingest --dry-run --json`` contract: change it only by adding keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+SOURCES = ("eforms", "fi-web", "ocds")
+STATUSES = ("active", "cancelled")
+# Deadline kinds and the eForms business term each one is.
+DEADLINE_KINDS = {
+    "tender": "BT-131",
+    "participation": "BT-1311",
+    "questions": "BT-13",
+    "opening": "BT-132",
+    "interest": "BT-630",
+}
+
+
+class IngestError(ValueError):
+    """Input that cannot become a notice. ``str()`` is a sentence a person understands.
+
+    ``where`` names the file or URL; ``detail`` says what is wrong and where inside it.
+    """
+
+    def __init__(self, detail: str, where: str | None = None):
+        self.detail = detail
+        self.where = where
+        super().__init__(f"{where}: {detail}" if where else detail)
+
+    def at(self, where: str) -> IngestError:
+        """The same error, naming the file or URL it came from (readers may not know it)."""
+        return self if self.where else IngestError(self.detail, where)
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """An organisation identifier. ``scheme`` is an org-id.guide code (FI-PRO for a Y-tunnus) or None
+    when it could not be inferred; ``id`` is the normalised value when the scheme is known and valid,
+    otherwise the value as written; ``valid`` is None when there is no check to run."""
+
+    scheme: str | None
+    id: str
+    valid: bool | None = None
+    as_written: str | None = None
+
+    def as_json(self) -> dict:
+        return {"scheme": self.scheme, "id": self.id, "valid": self.valid}
+
+
+@dataclass(frozen=True)
+class Phone:
+    as_written: str
+    e164: str | None = None
+    valid: bool = False
+
+    def as_json(self) -> dict:
+        return {"as_written": self.as_written, "e164": self.e164, "valid": self.valid}
+
+
+@dataclass(frozen=True)
+class Address:
+    street: str | None = None
+    po_box: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+
+    def as_json(self) -> dict:
+        return {
+            "street": self.street,
+            "po_box": self.po_box,
+            "postal_code": self.postal_code,
+            "city": self.city,
+            "country": self.country,
+        }
+
+
+@dataclass(frozen=True)
+class BuyerRecord:
+    name: str
+    names: dict[str, str] = field(default_factory=dict)  # language -> name
+    identifiers: tuple[Identifier, ...] = ()
+    address: Address = Address()
+    email: str | None = None
+    phone: Phone | None = None
+    fax: Phone | None = None
+    url: str | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "name": self.name,
+            "identifiers": [i.as_json() for i in self.identifiers],
+            "address": self.address.as_json(),
+            "email": self.email,
+            "phone": self.phone.as_json() if self.phone else None,
+            "fax": self.fax.as_json() if self.fax else None,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class DeadlineRecord:
+    kind: str  # one of DEADLINE_KINDS
+    at: dt.datetime  # aware
+    lot: str | None = None
+    needs_review: bool = False
+    text: str | None = None  # the words it was read from (free-text sources)
+
+    def __post_init__(self):
+        if self.kind not in DEADLINE_KINDS:
+            raise ValueError(f"unknown deadline kind {self.kind!r}")
+        if self.at.tzinfo is None or self.at.utcoffset() is None:
+            raise ValueError("deadline instants must be aware")
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "lot": self.lot,
+            "at": self.at.isoformat(),
+            "needs_review": self.needs_review,
+        }
+
+
+@dataclass(frozen=True)
+class LotRecord:
+    id: str
+    title: str | None = None
+    cpv: tuple[str, ...] = ()
+    titles: dict[str, str] = field(default_factory=dict)
+    estimated_value: Decimal | None = None
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "title": self.title, "cpv": list(self.cpv)}
+
+
+@dataclass(frozen=True)
+class NoticeRecord:
+    source: str  # one of SOURCES
+    source_id: str  # the notice's id at its source (eForms BT-701, OCDS ocid, fi-web item link)
+    notice_type: str
+    title: str
+    language: str  # ISO 639-1 of the main text
+    procedure_id: str | None = None
+    version: str | None = None
+    status: str = "active"
+    changes: str | None = None  # the source id of the notice this one changes (eForms BT-758)
+    titles: dict[str, str] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+    buyers: tuple[BuyerRecord, ...] = ()
+    deadlines: tuple[DeadlineRecord, ...] = ()
+    lots: tuple[LotRecord, ...] = ()
+    cpv: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    published_at: dt.datetime | None = None
+    estimated_value: Decimal | None = None
+    currency: str | None = None
+    source_url: str | None = None
+
+    def __post_init__(self):
+        if self.source not in SOURCES:
+            raise ValueError(f"unknown source {self.source!r}")
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
+
+    def as_json(self) -> dict:
+        return {
+            "source": self.source,
+            "source_id": self.source_id,
+            "procedure_id": self.procedure_id,
+            "version": self.version,
+            "notice_type": self.notice_type,
+            "status": self.status,
+            "changes": self.changes,
+            "title": self.title,
+            "titles": dict(self.titles),
+            "language": self.language,
+            "buyers": [b.as_json() for b in self.buyers],
+            "deadlines": [d.as_json() for d in self.deadlines],
+            "lots": [lot.as_json() for lot in self.lots],
+            "cpv": list(self.cpv),
+            "links": list(self.links),
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+        }

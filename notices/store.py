@@ -1,0 +1,345 @@
+"""The one writer of notices.
+
+``save()`` takes what a reader (or an officer) produced and writes it in one transaction: buyer, notice,
+version, lots, deadlines and contacts. It is idempotent (the same record twice changes nothing) and says
+what changed, so reminders can follow: a new notice, deadlines moved (old and new), added or removed,
+a cancellation. Receivers of ``notice_changed`` run inside the same transaction, so a reminder plan can
+never disagree with the deadlines it was planned from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.dispatch import Signal
+from django.utils import timezone
+
+from notices.models import (
+    Buyer,
+    BuyerIdentifier,
+    ContactPoint,
+    Deadline,
+    Lot,
+    Notice,
+    NoticeVersion,
+    Rejection,
+)
+from notices.records import BuyerRecord, DeadlineRecord, NoticeRecord
+
+# Sent inside the writing transaction with ``change=Change`` whenever a notice is new or was updated.
+notice_changed = Signal()
+
+# Deadlines that decide whether a call is still open (and so the listing order).
+CLOSING_KINDS = ("tender", "participation")
+
+NEW, UPDATED, UNCHANGED, STALE = "new", "updated", "unchanged", "stale"
+
+
+@dataclass(frozen=True)
+class DeadlineChange:
+    kind: str
+    lot: str  # "" for the whole procedure
+    old: dt.datetime | None  # None: the deadline is new
+    new: dt.datetime | None  # None: the deadline was removed
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "lot": self.lot or None,
+            "old": self.old.isoformat() if self.old else None,
+            "new": self.new.isoformat() if self.new else None,
+        }
+
+
+@dataclass
+class Change:
+    """What one ``save()`` did to one notice."""
+
+    notice: Notice
+    outcome: str  # new, updated, unchanged, stale (an older version, kept but not applied)
+    version: NoticeVersion | None = None
+    moved: list[DeadlineChange] = field(default_factory=list)
+    added: list[DeadlineChange] = field(default_factory=list)
+    removed: list[DeadlineChange] = field(default_factory=list)
+    cancelled: bool = False
+    fields: list[str] = field(default_factory=list)  # other notice fields that changed
+
+    def as_json(self) -> dict:
+        return {
+            "outcome": self.outcome,
+            "moved": [c.as_json() for c in self.moved],
+            "added": [c.as_json() for c in self.added],
+            "removed": [c.as_json() for c in self.removed],
+            "cancelled": self.cancelled,
+            "fields": self.fields,
+        }
+
+
+def content_hash(record: NoticeRecord) -> str:
+    """SHA-256 of everything the reader understood, so the same notice in other bytes is no new version."""
+    return hashlib.sha256(
+        json.dumps(dataclasses.asdict(record), sort_keys=True, default=_json_default).encode()
+    ).hexdigest()
+
+
+def save(
+    record: NoticeRecord, *, raw: bytes, origin: str, fmt: str | None = None, source: str | None = None
+) -> Change:
+    """Write one notice record; see the module docstring. ``source`` overrides ``record.source``
+    (officer-published notices)."""
+    digest = content_hash(record)
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                return _save(record, raw, origin, fmt or record.source, source or record.source, digest)
+        except IntegrityError:
+            # Another process created the same notice (or version) between our read and our write:
+            # the second attempt finds it and carries on as an update or as unchanged.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def reject(*, origin: str, reason: str, raw: bytes = b"", fmt: str = "") -> Rejection:
+    """Keep input that could not be stored, with the reason, for an operator to see (admin)."""
+    return Rejection.objects.create(
+        origin=origin[:1000],
+        reason=reason,
+        raw=raw,
+        raw_hash=hashlib.sha256(raw).hexdigest() if raw else "",
+        size=len(raw),
+        format=fmt,
+    )
+
+
+def _save(record: NoticeRecord, raw: bytes, origin: str, fmt: str, source: str, digest: str) -> Change:
+    notice = _find_notice(record, source)
+    now = timezone.now()
+    if notice is not None and notice.versions.filter(content_hash=digest).exists():
+        return Change(notice, UNCHANGED)
+
+    created = notice is None
+    if created:
+        notice = Notice(source=source, source_id=record.changes or record.source_id, created_at=now)
+        number = 1
+    else:
+        number = (notice.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    current = None if created else notice.current_version
+    stale = bool(
+        current and current.issued_at and record.published_at and record.published_at < current.issued_at
+    )
+    if created:
+        notice.title = record.title
+        notice.notice_type = record.notice_type
+        notice.save()
+
+    version = NoticeVersion(
+        notice=notice,
+        number=number,
+        content_hash=digest,
+        raw_hash=hashlib.sha256(raw).hexdigest(),
+        raw=raw,
+        format=fmt,
+        origin=origin[:1000],
+        source_ref=record.source_id[:500],
+        source_version=(record.version or "")[:50],
+        issued_at=record.published_at,
+        received_at=now,
+        record=record.as_json(),
+    )
+    if stale:
+        # An older payload that arrived late (say the original after its corrigendum): kept as history,
+        # but the notice keeps the newer state.
+        version.changes = {"outcome": STALE}
+        version.save()
+        return Change(notice, STALE, version=version)
+    version.save()
+
+    change = Change(notice, NEW if created else UPDATED, version=version)
+    change.fields = _apply_fields(notice, record, created)
+    if not created and notice.status != record.status and record.status == Notice.Status.CANCELLED:
+        change.cancelled = True
+    notice.status = record.status
+    _sync_lots(notice, record)
+    _sync_deadlines(notice, record.deadlines, change)
+    buyers = [_upsert_buyer(b) for b in record.buyers]
+    notice.buyers.set([buyer for buyer, _ in buyers])
+    notice.contacts.set([contact for _, contact in buyers if contact is not None])
+    closing = sorted(d.at.astimezone(dt.UTC) for d in record.deadlines if d.kind in CLOSING_KINDS)
+    notice.next_deadline = closing[0] if closing else None
+    notice.closes_at = closing[-1] if closing else None
+    notice.current_version = version
+    notice.updated_at = now
+    notice.save()
+    version.changes = change.as_json()
+    version.save(update_fields=["changes"])
+    notice_changed.send(sender=Notice, change=change)
+    return change
+
+
+def _find_notice(record: NoticeRecord, source: str) -> Notice | None:
+    """The notice this record is a version of: the one it says it changes, else its own id. Either id
+    may be a notice's first id or the id of one of its later versions (a change of a change)."""
+    keys = [record.changes, record.source_id] if record.changes else [record.source_id]
+    for key in keys:
+        notice = Notice.objects.filter(source=source, source_id=key).first()
+        if notice is not None:
+            return notice
+        version = (
+            NoticeVersion.objects.filter(notice__source=source, source_ref=key).select_related("notice").first()
+        )
+        if version is not None:
+            return version.notice
+    return None
+
+
+def _apply_fields(notice: Notice, record: NoticeRecord, created: bool) -> list[str]:
+    lot_cpv = [c for lot in record.lots for c in lot.cpv]
+    values = {
+        "procedure_id": record.procedure_id or "",
+        "notice_type": record.notice_type,
+        "language": record.language or "",
+        "title": record.title,
+        "titles": dict(record.titles),
+        "descriptions": dict(record.descriptions),
+        "cpv": list(record.cpv),
+        "all_cpv": list(dict.fromkeys([*record.cpv, *lot_cpv])),
+        "links": list(record.links),
+        "estimated_value": record.estimated_value,
+        "currency": record.currency or "",
+        "published_at": record.published_at,
+        "source_url": record.source_url or "",
+    }
+    changed = []
+    for name, value in values.items():
+        if getattr(notice, name) != value:
+            if not created:
+                changed.append(name)
+            setattr(notice, name, value)
+    return changed
+
+
+def _sync_lots(notice: Notice, record: NoticeRecord) -> None:
+    existing = {lot.lot_id: lot for lot in notice.lots.all()}
+    for lot in record.lots:
+        row = existing.pop(lot.id, None) or Lot(notice=notice, lot_id=lot.id)
+        row.title = lot.title or ""
+        row.titles = dict(lot.titles)
+        row.cpv = list(lot.cpv)
+        row.estimated_value = lot.estimated_value
+        row.save()
+    if existing:
+        Lot.objects.filter(pk__in=[lot.pk for lot in existing.values()]).delete()
+
+
+def _sync_deadlines(notice: Notice, deadlines: tuple[DeadlineRecord, ...], change: Change) -> None:
+    incoming: dict[tuple[str, str], DeadlineRecord] = {}
+    for d in deadlines:
+        key = (d.lot or "", d.kind)
+        # Two instants for one deadline: keep the earlier, the one a bidder must not miss.
+        if key not in incoming or d.at < incoming[key].at:
+            incoming[key] = d
+    existing = {(d.lot, d.kind): d for d in notice.deadlines.all()}
+    for key, d in incoming.items():
+        row = existing.pop(key, None)
+        at = d.at.astimezone(dt.UTC)
+        if row is None:
+            Deadline.objects.create(
+                notice=notice, lot=key[0], kind=d.kind, at=at, needs_review=d.needs_review, text=d.text or ""
+            )
+            change.added.append(DeadlineChange(d.kind, key[0], None, at))
+            continue
+        if not row.active:
+            row.active = True
+            row.sequence += 1
+            change.added.append(DeadlineChange(d.kind, key[0], None, at))
+        elif row.at != at:
+            row.sequence += 1
+            change.moved.append(DeadlineChange(d.kind, key[0], row.at, at))
+        row.at = at
+        row.needs_review = d.needs_review
+        row.text = d.text or ""
+        row.save()
+    for (lot, kind), row in existing.items():
+        if row.active:
+            row.active = False
+            row.sequence += 1
+            row.save(update_fields=["active", "sequence"])
+            change.removed.append(DeadlineChange(kind, lot, row.at, None))
+
+
+def _upsert_buyer(record: BuyerRecord) -> tuple[Buyer, ContactPoint | None]:
+    """The buyer this record names: found by a checked identifier, else by name among buyers that have
+    none, else new. Its identifiers, names and contact point are added to what we knew."""
+    name_key = " ".join(record.name.split()).casefold()
+    strong = [i for i in record.identifiers if i.scheme and i.valid is not False]
+    buyer = None
+    if strong:
+        query = Q()
+        for ident in strong:
+            query |= Q(scheme=ident.scheme, value=ident.id)
+        found = BuyerIdentifier.objects.filter(query).select_related("buyer").first()
+        buyer = found.buyer if found else None
+    if buyer is None:
+        buyer = (
+            Buyer.objects.filter(name_key=name_key, country=record.address.country or "")
+            .exclude(identifiers__valid=True)
+            .first()
+        )
+    if buyer is None:
+        buyer = Buyer.objects.create(
+            name=record.name, name_key=name_key, names=dict(record.names), country=record.address.country or ""
+        )
+    else:
+        names = {**buyer.names, **record.names}
+        if names != buyer.names or (record.address.country and not buyer.country):
+            buyer.names = names
+            buyer.country = buyer.country or record.address.country or ""
+            buyer.updated_at = timezone.now()
+            buyer.save(update_fields=["names", "country", "updated_at"])
+    for ident in record.identifiers:
+        BuyerIdentifier.objects.get_or_create(
+            scheme=ident.scheme or "",
+            value=ident.id,
+            defaults={"buyer": buyer, "valid": ident.valid, "as_written": ident.as_written or ident.id},
+        )
+    return buyer, _contact(buyer, record)
+
+
+def _contact(buyer: Buyer, record: BuyerRecord) -> ContactPoint | None:
+    a = record.address
+    fields = {
+        "street": a.street or "",
+        "po_box": a.po_box or "",
+        "postal_code": a.postal_code or "",
+        "city": a.city or "",
+        "country": a.country or "",
+        "email": record.email or "",
+        "phone": record.phone.as_written if record.phone else "",
+        "phone_e164": (record.phone.e164 or "") if record.phone else "",
+        "phone_valid": record.phone.valid if record.phone else None,
+        "fax": record.fax.as_written if record.fax else "",
+        "fax_e164": (record.fax.e164 or "") if record.fax else "",
+        "fax_valid": record.fax.valid if record.fax else None,
+        "url": record.url or "",
+    }
+    if not any(v for k, v in fields.items() if k != "country" and v not in (None, "")):
+        return None
+    fingerprint = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+    contact, _ = ContactPoint.objects.get_or_create(buyer=buyer, fingerprint=fingerprint, defaults=fields)
+    return contact
+
+
+def _json_default(value):
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
