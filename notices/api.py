@@ -1,0 +1,5 @@
+"""Public read API for notices and buyers (django-ninja router, mounted at /api/ in tracker/api.py)."""
+
+from ninja import Router
+
+router = Router(tags=["notices"])
