@@ -124,7 +124,8 @@ def _get_with_retries(session: requests.Session, url: str, headers: dict) -> req
             time.sleep(_backoff(attempt))
             continue
         if response.status_code in RETRY_STATUSES and attempt < attempts:
-            delay = _retry_after(response.headers.get("Retry-After")) or _backoff(attempt)
+            delay = _retry_after(response.headers.get("Retry-After"))
+            delay = _backoff(attempt) if delay is None else delay
             response.close()
             time.sleep(min(delay, 60))
             continue

@@ -22,3 +22,11 @@ def corpus_path(*parts: str) -> Path:
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     return corpus_path()
+
+
+@pytest.fixture
+def http_server():
+    from tests.httpserver import LoopbackServer
+
+    with LoopbackServer() as server:
+        yield server
