@@ -22,17 +22,17 @@ from notices.records import Identifier, Phone
 # Values that fill an identifier field without being one (seen in eForms BT-501).
 _PLACEHOLDERS = {"", "-", "n/a", "na", "not available", "none", "unknown", "ei saatavilla", "ei tiedossa"}
 
-_Y_TUNNUS = re.compile(r"^(\d{6,7})-(\d)$")
-_FI_VAT = re.compile(r"^FI\s?(\d{8})$", re.I)
-_FI_COMPACT = re.compile(r"^\d{8}$")
+_Y_TUNNUS = re.compile(r"^(\d{6,7})-(\d)$", re.ASCII)
+_FI_VAT = re.compile(r"^FI\s?(\d{8})$", re.I | re.ASCII)
+_FI_COMPACT = re.compile(r"^\d{8}$", re.ASCII)
 
 # country -> (scheme, stdnum module, pattern a value of that scheme has once spaces and dashes are gone,
 # optional VAT prefix/suffix pattern that wraps the same number)
 _NATIONAL = {
-    "SE": ("SE-ON", se_orgnr, re.compile(r"^\d{10}$"), re.compile(r"^SE(\d{10})01$", re.I)),
-    "NO": ("NO-BRC", no_orgnr, re.compile(r"^\d{9}$"), re.compile(r"^NO(\d{9})(MVA)?$", re.I)),
-    "DK": ("DK-CVR", dk_cvr, re.compile(r"^\d{8}$"), re.compile(r"^DK(\d{8})$", re.I)),
-    "EE": ("EE-RIK", ee_rik, re.compile(r"^\d{8}$"), None),
+    "SE": ("SE-ON", se_orgnr, re.compile(r"^\d{10}$", re.ASCII), re.compile(r"^SE(\d{10})01$", re.I | re.ASCII)),
+    "NO": ("NO-BRC", no_orgnr, re.compile(r"^\d{9}$", re.ASCII), re.compile(r"^NO(\d{9})(MVA)?$", re.I | re.ASCII)),
+    "DK": ("DK-CVR", dk_cvr, re.compile(r"^\d{8}$", re.ASCII), re.compile(r"^DK(\d{8})$", re.I | re.ASCII)),
+    "EE": ("EE-RIK", ee_rik, re.compile(r"^\d{8}$", re.ASCII), None),
 }
 
 
@@ -74,7 +74,7 @@ def identify(value: str | None, country: str | None = None, scheme: str | None =
             digits = m.group(1)
         if pattern.match(digits):
             valid = module.is_valid(digits)
-            canonical = module.format(digits).replace(" ", "") if valid else as_written
+            canonical = getattr(module, "format", module.compact)(digits).replace(" ", "") if valid else as_written
             return Identifier(code, canonical, valid, as_written)
     return Identifier(scheme, as_written, None, as_written)
 
@@ -115,6 +115,6 @@ def language_alpha2(code: str | None) -> str | None:
         return None
     code = code.strip().lower()
     if len(code) == 2:
-        return code
+        return code if pycountry.languages.get(alpha_2=code) else None
     found = pycountry.languages.get(alpha_3=code) or pycountry.languages.get(bibliographic=code)
     return getattr(found, "alpha_2", None) if found else None
