@@ -28,7 +28,9 @@ def detect(data: bytes) -> str:
             return fmt
     head = data.lstrip()[:40]
     if head.startswith(b"<"):
-        raise IngestError("XML or HTML that is neither an eForms notice nor a web page with notices")
+        # Markup that is not a web page: the XML reader says precisely what is wrong with it
+        # (malformed at line N, a DOCTYPE refused, not an eForms root).
+        return "eforms"
     raise IngestError(f"not a notice format this tracker reads (eForms XML, OCDS JSON, HTML); it starts {head!r}")
 
 
