@@ -117,3 +117,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
 }
+
+# --- Deadline reminders (scheduler app; see scheduler/dispatch.py and scheduler/api.py) ---------------
+SCHEDULER_BATCH_SIZE = env.integer("SCHEDULER_BATCH_SIZE", 100)  # rows claimed at once
+SCHEDULER_MAX_ATTEMPTS = env.integer("SCHEDULER_MAX_ATTEMPTS", 8)  # SMTP attempts before "failed"
+SCHEDULER_RETRY_BASE = env.integer("SCHEDULER_RETRY_BASE", 60)  # seconds; doubles per attempt
+SCHEDULER_RETRY_MAX = env.integer("SCHEDULER_RETRY_MAX", 3600)
+SCHEDULER_STUCK_AFTER = env.integer("SCHEDULER_STUCK_AFTER", 300)  # "sending" longer than this: recovered
+SCHEDULER_SEND_MARGIN = env.integer("SCHEDULER_SEND_MARGIN", 10)  # never handed to SMTP later than this
+SCHEDULER_RATE_PER_ADDRESS = env.integer("SCHEDULER_RATE_PER_ADDRESS", 5)  # confirmations per address/day
+SCHEDULER_RATE_PER_IP = env.integer("SCHEDULER_RATE_PER_IP", 20)  # anonymous subscriptions per IP/hour
+SCHEDULER_JOB_HOOKS = env.strings("SCHEDULER_JOB_HOOKS")  # dotted paths of register(scheduler) functions

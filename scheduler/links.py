@@ -1,0 +1,66 @@
+"""Links in mails, and the signed tokens in them (no login needed to confirm or to unsubscribe).
+
+* Confirmation: ``TimestampSigner`` over the subscription id, valid ``SCHEDULER_CONFIRM_MAX_AGE``
+  seconds (7 days by default).
+* Unsubscribe: ``Signer`` over the subscription id, no expiry (an old mail's link must keep working).
+
+Both are signed with ``SECRET_KEY`` and a salt of their own, so one can never be used as the other, and
+neither gives access to the API (that needs the owner's token or login).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+CONFIRM_SALT = "scheduler.confirm"
+UNSUBSCRIBE_SALT = "scheduler.unsubscribe"
+
+
+def confirm_max_age() -> int:
+    return int(getattr(settings, "SCHEDULER_CONFIRM_MAX_AGE", 7 * 24 * 3600))
+
+
+def site_host() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def notice_url(notice_id: int) -> str:
+    return absolute(f"/notices/{notice_id}/")
+
+
+def confirm_token(subscription_id: int) -> str:
+    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(str(subscription_id))
+
+
+def read_confirm_token(token: str) -> int:
+    """The subscription id; raises ``signing.SignatureExpired`` or ``signing.BadSignature``."""
+    return int(signing.TimestampSigner(salt=CONFIRM_SALT).unsign(token, max_age=confirm_max_age()))
+
+
+def read_expired_confirm_token(token: str) -> int:
+    """The subscription id of a correctly signed but expired token (to answer in its language)."""
+    return int(signing.TimestampSigner(salt=CONFIRM_SALT).unsign(token))
+
+
+def unsubscribe_token(subscription_id: int) -> str:
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(subscription_id))
+
+
+def read_unsubscribe_token(token: str) -> int:
+    return int(signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token))
+
+
+def confirm_url(subscription_id: int) -> str:
+    return absolute(reverse("scheduler:confirm", args=[confirm_token(subscription_id)]))
+
+
+def unsubscribe_url(subscription_id: int) -> str:
+    return absolute(reverse("scheduler:unsubscribe", args=[unsubscribe_token(subscription_id)]))

@@ -1,0 +1,313 @@
+"""Mails to subscribers, built with Django's mail in the subscriber's language (fi, sv, en).
+
+Every mail has a plain text and an HTML part (``templates/emails/``), a one-click unsubscribe link in the
+body and in ``List-Unsubscribe`` / ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058), and
+a ``Message-ID`` that is the same on every attempt, so a duplicate after a crash can be recognised.
+Reminders and "deadline moved" mails carry an ``.ics`` (stable UID per notice, lot and deadline kind;
+SEQUENCE = the deadline's ``sequence``, which the store raises on every move) and the notice's PDF
+summary when ``notices.pdf`` is installed.
+
+Building is pure apart from reading the rows passed in; ``MailCache`` keeps the .ics and PDF of a
+deadline or notice so a batch of reminders for one notice builds them once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import OrderedDict
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from icalendar import Calendar, Event
+
+from scheduler import links
+from scheduler.models import Message, Reminder, Subscription
+from scheduler.planning import HELSINKI
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("fi", "sv", "en")
+ICS_MIMETYPE = "text/calendar"
+
+
+def kind_label(kind: str) -> str:
+    labels = {
+        "tender": _("tender deadline"),
+        "participation": _("deadline for requests to participate"),
+        "questions": _("deadline for questions"),
+        "opening": _("tender opening"),
+        "interest": _("deadline for expressions of interest"),
+    }
+    return labels.get(kind, kind)
+
+
+def time_left(delta: dt.timedelta) -> str:
+    """'6 days, 23 hours', '2 hours, 5 minutes', 'less than a minute' in the active language."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return _("less than a minute")
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    day = ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+    hour = ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    minute = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    if days:
+        return f"{day}, {hour}" if hours else day
+    if hours:
+        return f"{hour}, {minute}" if minutes else hour
+    return minute
+
+
+def local_time(instant: dt.datetime) -> str:
+    """The instant in Helsinki, in the active language's format (31.3.2025 klo 12.00)."""
+    return formats.date_format(instant.astimezone(HELSINKI), "DATETIME_FORMAT")
+
+
+def utc_time(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def one_line(text: str, limit: int = 150) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def ics_uid(notice_id: int, lot: str, kind: str) -> str:
+    return f"deadline-{notice_id}-{lot or 'all'}-{kind}@{links.site_host()}"
+
+
+class MailCache:
+    """What a batch shares: one .ics per deadline version and language, one PDF per notice version."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self.ics: OrderedDict = OrderedDict()
+        self.pdf: OrderedDict = OrderedDict()
+
+    def get(self, store: OrderedDict, key, build):
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+        value = store[key] = build()
+        while len(store) > self.size:
+            store.popitem(last=False)
+        return value
+
+
+def ics_bytes(events: list[dict]) -> bytes:
+    """A METHOD:PUBLISH calendar with one VEVENT per deadline (dict: uid, sequence, at, summary, url,
+    description)."""
+    cal = Calendar()
+    cal.add("prodid", "-//Procurement notice tracker//deadline reminders//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    stamp = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
+    for item in events:
+        event = Event()
+        event.add("uid", item["uid"])
+        event.add("sequence", item["sequence"])
+        event.add("dtstamp", stamp)
+        event.add("dtstart", item["at"].astimezone(dt.UTC))
+        event.add("summary", item["summary"])
+        event.add("description", item["description"])
+        event.add("url", item["url"])
+        event.add("status", "CONFIRMED")
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def pdf_summary(notice, lang: str):
+    """``(filename, mimetype, bytes)`` from ``notices.pdf.render_summary`` when that module exists, else
+    None. A PDF that fails to render is logged and left out: the reminder matters more."""
+    try:
+        from notices import pdf
+    except ImportError:
+        return None
+    render = getattr(pdf, "render_summary", None)
+    if render is None:
+        return None
+    try:
+        return render(notice, lang)
+    except Exception:  # noqa: BLE001 - any renderer failure must not stop a reminder
+        log.exception("PDF summary of notice %s failed; sending without it", notice.pk)
+        return None
+
+
+class Builder:
+    """Builds the mails of reminder and message rows (with their subscription and notice loaded)."""
+
+    def __init__(self, cache: MailCache | None = None):
+        self.cache = cache or MailCache()
+
+    # -- context shared by all mails ---------------------------------------------------------------
+
+    def _language(self, subscription: Subscription) -> str:
+        return subscription.language if subscription.language in LANGUAGES else settings.LANGUAGE_CODE
+
+    def _notice_context(self, subscription: Subscription, lang: str) -> dict:
+        notice = subscription.notice
+        buyers = list(notice.buyers.all())
+        buyer = ""
+        if buyers:
+            buyer = buyers[0].names.get(lang) or buyers[0].name
+        lot_title = ""
+        if subscription.lot:
+            lot = next((x for x in notice.lots.all() if x.lot_id == subscription.lot), None)
+            lot_title = ((lot.titles.get(lang) or lot.title) if lot else "") or ""
+        return {
+            "title": notice.titles.get(lang) or notice.title,
+            "buyer": buyer,
+            "lot": subscription.lot,
+            "lot_title": lot_title,
+            "notice_url": links.notice_url(notice.pk),
+            "unsubscribe_url": links.unsubscribe_url(subscription.pk),
+            "site_url": settings.SITE_URL,
+        }
+
+    def _email(self, subscription, subject, template, context, headers, message_id) -> EmailMultiAlternatives:
+        text = render_to_string(f"emails/{template}.txt", context)
+        html = render_to_string(f"emails/{template}.html", context)
+        headers = {
+            "Message-ID": f"<{message_id}@{links.site_host()}>",
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+            **headers,
+        }
+        mail = EmailMultiAlternatives(
+            subject=one_line(subject, 200),
+            body=text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[subscription.email],
+            headers=headers,
+        )
+        mail.attach_alternative(html, "text/html")
+        return mail
+
+    def _event(self, notice, lot: str, kind: str, sequence: int, at: dt.datetime, lang: str) -> dict:
+        title = notice.titles.get(lang) or notice.title
+        label = kind_label(kind)
+        summary = f"{label[:1].upper()}{label[1:]}: {one_line(title, 120)}"
+        if lot:
+            summary += f" ({_('lot')} {lot})"
+        return {
+            "uid": ics_uid(notice.pk, lot, kind),
+            "sequence": sequence,
+            "at": at,
+            "summary": summary,
+            "description": links.notice_url(notice.pk),
+            "url": links.notice_url(notice.pk),
+        }
+
+    def _ics(self, notice, deadline, at: dt.datetime, lang: str) -> bytes:
+        key = (deadline.pk, deadline.sequence, at, lang, notice.updated_at)
+        return self.cache.get(
+            self.cache.ics,
+            key,
+            lambda: ics_bytes(
+                [self._event(notice, deadline.lot, deadline.kind, deadline.sequence, at, lang)]
+            ),
+        )
+
+    def _attach_pdf(self, mail, notice, lang: str) -> None:
+        pdf = self.cache.get(
+            self.cache.pdf, (notice.pk, notice.updated_at, lang), lambda: pdf_summary(notice, lang)
+        )
+        if pdf:
+            filename, mimetype, content = pdf
+            mail.attach(filename, content, mimetype)
+
+    # -- the mails ---------------------------------------------------------------------------------
+
+    def reminder(self, reminder: Reminder, now: dt.datetime | None = None) -> EmailMultiAlternatives:
+        now = now or timezone.now()
+        subscription = reminder.subscription
+        deadline = reminder.deadline
+        notice = subscription.notice
+        lang = self._language(subscription)
+        with translation.override(lang):
+            context = self._notice_context(subscription, lang)
+            label = kind_label(deadline.kind)
+            context.update(
+                kind_label=label,
+                deadline_lot=deadline.lot,
+                deadline_local=local_time(reminder.deadline_at),
+                deadline_utc=utc_time(reminder.deadline_at),
+                time_left=time_left(reminder.deadline_at - now),
+                offset=reminder.offset,
+            )
+            subject = _("Reminder: %(deadline)s %(when)s – %(title)s") % {
+                "deadline": label,
+                "when": context["deadline_local"],
+                "title": one_line(context["title"], 120),
+            }
+            mail = self._email(
+                subscription,
+                subject,
+                "reminder",
+                context,
+                {"X-Reminder-ID": str(reminder.pk)},
+                f"reminder-{reminder.pk}",
+            )
+            mail.attach(
+                f"deadline-{notice.pk}.ics",
+                self._ics(notice, deadline, reminder.deadline_at, lang),
+                ICS_MIMETYPE,
+            )
+            self._attach_pdf(mail, notice, lang)
+        return mail
+
+    def message(self, message: Message, now: dt.datetime | None = None) -> EmailMultiAlternatives:
+        now = now or timezone.now()
+        subscription = message.subscription
+        notice = subscription.notice
+        lang = self._language(subscription)
+        with translation.override(lang):
+            context = self._notice_context(subscription, lang)
+            title = one_line(context["title"], 120)
+            headers = {"X-Tracker-Message": str(message.pk), "X-Tracker-Kind": message.kind}
+            msgid = f"{message.kind}-{message.pk}"
+            if message.kind == Message.Kind.CONFIRM:
+                context.update(
+                    confirm_url=links.confirm_url(subscription.pk),
+                    valid_until=local_time(message.expires_at) if message.expires_at else "",
+                    deadline_labels=[kind_label(k) for k in subscription.deadlines],
+                    before=", ".join(subscription.before),
+                )
+                subject = _("Confirm your deadline reminders: %(title)s") % {"title": title}
+                return self._email(subscription, subject, "confirm", context, headers, msgid)
+            if message.kind == Message.Kind.CANCELLED:
+                subject = _("Notice cancelled: %(title)s") % {"title": title}
+                return self._email(subscription, subject, "cancelled", context, headers, msgid)
+            moves = []
+            events = []
+            sequences = {(d.lot, d.kind): d.sequence for d in notice.deadlines.all()}
+            for move in message.payload.get("moves", []):
+                old = dt.datetime.fromisoformat(move["old"])
+                new = dt.datetime.fromisoformat(move["new"])
+                moves.append(
+                    {
+                        "kind_label": kind_label(move["kind"]),
+                        "lot": move["lot"],
+                        "old_local": local_time(old),
+                        "old_utc": utc_time(old),
+                        "new_local": local_time(new),
+                        "new_utc": utc_time(new),
+                        "time_left": time_left(new - now),
+                    }
+                )
+                sequence = sequences.get((move["lot"], move["kind"]), 0)
+                events.append(self._event(notice, move["lot"], move["kind"], sequence, new, lang))
+            context["moves"] = moves
+            subject = _("Deadline moved: %(title)s") % {"title": title}
+            mail = self._email(subscription, subject, "moved", context, headers, msgid)
+            if events:
+                mail.attach(f"deadline-{notice.pk}.ics", ics_bytes(events), ICS_MIMETYPE)
+            self._attach_pdf(mail, notice, lang)
+        return mail
