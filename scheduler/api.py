@@ -1,5 +1,325 @@
-"""Subscriptions API (django-ninja router, mounted at /api/ in tracker/api.py)."""
+"""Subscriptions API (django-ninja router, mounted at /api/ in tracker/api.py).
 
-from ninja import Router
+``POST /api/subscriptions`` follows a notice (or one lot of it). With a logged-in user whose address it is,
+the subscription is active at once; otherwise it is ``pending`` and a confirmation mail goes out (double
+opt-in): nothing else is ever sent to that address until its link is opened. The answer (201) carries the
+owner's secret ``token`` - shown this once, only its hash is kept.
+
+``GET`` / ``DELETE /api/subscriptions/{id}`` are for the owner: the logged-in user who made it, or whoever
+holds its token, passed as ``?token=...`` or ``Authorization: Bearer ...``. Anyone else gets 404, the same
+answer as for an id that does not exist. ``DELETE`` unsubscribes (the row stays, status ``unsubscribed``,
+its waiting reminders ``cancelled``) and answers 204.
+
+Requests that send a confirmation mail are rate-limited, per address (``SCHEDULER_RATE_PER_ADDRESS``, 5
+per 24 hours) and per client IP (``SCHEDULER_RATE_PER_IP``, 20 per hour): 429 with ``detail`` and
+``retry_after`` (seconds) in the body and a ``Retry-After`` header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Router, Schema, Status
+from ninja.errors import ValidationError
+from ninja.utils import check_csrf
+from pydantic import field_validator
+
+from notices.models import Lot, Notice
+from scheduler import dispatch, planning
+from scheduler.models import Message, Reminder, Subscription
 
 router = Router(tags=["subscriptions"])
+
+LANGUAGES = ("fi", "sv", "en")
+
+
+class SubscriptionIn(Schema):
+    email: str | None = None  # required unless logged in (then the account's address is the default)
+    notice: int
+    lot: str | None = None
+    deadlines: list[str] = list(planning.DEFAULT_KINDS)
+    before: list[str] = list(planning.DEFAULT_BEFORE)
+    language: str | None = None  # fi, sv or en; default: the request's language (Accept-Language)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value):
+        if value is None:
+            return None
+        value = value.strip()
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise ValueError(f"{value!r} is not an e-mail address") from None
+        return value
+
+    @field_validator("lot")
+    @classmethod
+    def _lot(cls, value):
+        return (value or "").strip() or None
+
+    @field_validator("deadlines")
+    @classmethod
+    def _deadlines(cls, value):
+        if not value:
+            raise ValueError("choose at least one deadline: " + ", ".join(planning.FOLLOWABLE_KINDS))
+        unknown = [k for k in value if k not in planning.FOLLOWABLE_KINDS]
+        if unknown:
+            raise ValueError(
+                f"unknown deadline kind {unknown[0]!r}; choose from " + ", ".join(planning.FOLLOWABLE_KINDS)
+            )
+        return list(dict.fromkeys(value))
+
+    @field_validator("before")
+    @classmethod
+    def _before(cls, value):
+        if not value:
+            raise ValueError("give at least one duration, e.g. P7D")
+        if len(value) > planning.MAX_OFFSETS:
+            raise ValueError(f"at most {planning.MAX_OFFSETS} durations")
+        return list(dict.fromkeys(planning.parse_offset(v).text for v in value))
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value):
+        if value is not None and value not in LANGUAGES:
+            raise ValueError("language must be fi, sv or en")
+        return value
+
+
+class ReminderOut(Schema):
+    id: int
+    kind: str
+    lot: str | None
+    offset: str
+    deadline_at: dt.datetime
+    due_at: dt.datetime
+    state: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    sent_at: dt.datetime | None
+
+
+class SubscriptionOut(Schema):
+    id: int
+    email: str
+    notice: int
+    lot: str | None
+    deadlines: list[str]
+    before: list[str]
+    language: str
+    status: str
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    unsubscribed_at: dt.datetime | None
+    reminders: list[ReminderOut]
+
+
+class SubscriptionCreated(SubscriptionOut):
+    token: str
+
+
+class Error(Schema):
+    detail: str
+
+
+class RateLimited(Schema):
+    detail: str
+    retry_after: int
+
+
+def _out(subscription: Subscription, token: str | None = None) -> dict:
+    reminders = (
+        Reminder.objects.filter(subscription=subscription).select_related("deadline").order_by("due_at", "pk")
+    )
+    data = {
+        "id": subscription.pk,
+        "email": subscription.email,
+        "notice": subscription.notice_id,
+        "lot": subscription.lot or None,
+        "deadlines": subscription.deadlines,
+        "before": subscription.before,
+        "language": subscription.language,
+        "status": subscription.status,
+        "created_at": subscription.created_at,
+        "confirmed_at": subscription.confirmed_at,
+        "unsubscribed_at": subscription.unsubscribed_at,
+        "reminders": [
+            {
+                "id": r.pk,
+                "kind": r.deadline.kind,
+                "lot": r.deadline.lot or None,
+                "offset": r.offset,
+                "deadline_at": r.deadline_at,
+                "due_at": r.due_at,
+                "state": r.state,
+                "attempts": r.attempts,
+                "next_attempt_at": r.next_attempt_at if r.state in ("scheduled", "retry") else None,
+                "sent_at": r.sent_at,
+            }
+            for r in reminders
+        ],
+    }
+    if token is not None:
+        data["token"] = token
+    return data
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """REMOTE_ADDR; behind a proxy (``SECURE_PROXY_SSL_HEADER`` set, i.e. BEHIND_PROXY) the last
+    X-Forwarded-For entry, the address the proxy itself saw."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _rate_limit(email: str, ip: str | None, now: dt.datetime) -> tuple[str, int] | None:
+    """(why, seconds to wait) when this request would exceed a limit, else None."""
+    limits = [
+        (
+            Subscription.objects.filter(user__isnull=True, email__iexact=email),
+            getattr(settings, "SCHEDULER_RATE_PER_ADDRESS", 5),
+            dt.timedelta(days=1),
+            "Too many confirmation mails to this address; try again later.",
+        )
+    ]
+    if ip:
+        limits.append(
+            (
+                Subscription.objects.filter(user__isnull=True, client_ip=ip),
+                getattr(settings, "SCHEDULER_RATE_PER_IP", 20),
+                dt.timedelta(hours=1),
+                "Too many subscriptions from your address; try again later.",
+            )
+        )
+    for rows, limit, window, why in limits:
+        recent = (
+            rows.filter(created_at__gt=now - window)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+        )
+        times = list(recent[:limit])
+        if len(times) >= limit:
+            return why, max(1, int((times[-1] + window - now).total_seconds()) + 1)
+    return None
+
+
+def _bearer(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _owned(request: HttpRequest, subscription_id: int) -> Subscription | None:
+    subscription = Subscription.objects.filter(pk=subscription_id).first()
+    if subscription is None:
+        return None
+    token = request.GET.get("token") or _bearer(request)
+    if token and subscription.token_matches(token):
+        return subscription
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and subscription.user_id == user.pk:
+        return subscription
+    return None
+
+
+def _csrf_failed(request: HttpRequest) -> bool:
+    """A logged-in browser session must prove the request came from our pages (token owners need not)."""
+    return check_csrf(request) is not None
+
+
+@router.post(
+    "/subscriptions",
+    response={201: SubscriptionCreated, 403: Error, 404: Error, 429: RateLimited},
+    summary="Follow a notice's deadlines",
+)
+def create_subscription(request, payload: SubscriptionIn, response: HttpResponse):
+    now = timezone.now()
+    user = request.user if request.user.is_authenticated else None
+    if user is not None and _csrf_failed(request):
+        return Status(403, {"detail": "CSRF check failed: send the csrftoken cookie's value in X-CSRFToken."})
+    notice = Notice.objects.filter(pk=payload.notice).first()
+    if notice is None:
+        return Status(404, {"detail": f"There is no notice {payload.notice}."})
+    errors = []
+    if notice.status == Notice.Status.CANCELLED:
+        errors.append(_error("notice", "this notice has been cancelled"))
+    if payload.lot and not Lot.objects.filter(notice=notice, lot_id=payload.lot).exists():
+        known = list(Lot.objects.filter(notice=notice).values_list("lot_id", flat=True))
+        hint = ("its lots are " + ", ".join(known)) if known else "it has no lots"
+        errors.append(_error("lot", f"notice {notice.pk} has no lot {payload.lot!r}; {hint}"))
+    email = payload.email or (user.email if user is not None else "")
+    if not email:
+        errors.append(_error("email", "an e-mail address is required"))
+    if errors:
+        raise ValidationError(errors)
+
+    active = user is not None and bool(user.email) and email.casefold() == user.email.casefold()
+    ip = client_ip(request)
+    if not active:
+        limited = _rate_limit(email, ip, now)
+        if limited:
+            why, wait = limited
+            response["Retry-After"] = str(wait)
+            return Status(429, {"detail": why, "retry_after": wait})
+
+    language = payload.language
+    if language is None:
+        requested = (getattr(request, "LANGUAGE_CODE", "") or "")[:2]
+        language = requested if requested in LANGUAGES else settings.LANGUAGE_CODE
+    subscription = Subscription(
+        user=user,
+        email=email,
+        notice=notice,
+        lot=payload.lot or "",
+        deadlines=payload.deadlines,
+        before=payload.before,
+        language=language,
+        client_ip=ip,
+        created_at=now,
+        status=Subscription.Status.ACTIVE if active else Subscription.Status.PENDING,
+        confirmed_at=now if active else None,
+    )
+    token = subscription.new_token()
+    with transaction.atomic():
+        subscription.save()
+        if active:
+            planning.plan(subscription, now=now)
+        else:
+            message = planning.queue_confirmation(subscription, now=now)
+            if getattr(settings, "SCHEDULER_SEND_CONFIRMATION_NOW", True):
+                # Sent right after commit; if that fails the dispatcher retries it like any row.
+                transaction.on_commit(lambda: dispatch.send_now(Message, message.pk))
+    return Status(201, _out(subscription, token))
+
+
+def _error(field: str, message: str) -> dict:
+    return {"type": "value_error", "loc": ["body", "payload", field], "msg": message}
+
+
+@router.get("/subscriptions/{subscription_id}", response={200: SubscriptionOut, 404: Error})
+def get_subscription(request, subscription_id: int):
+    subscription = _owned(request, subscription_id)
+    if subscription is None:
+        return Status(404, {"detail": "No such subscription (or not yours: pass its token)."})
+    return Status(200, _out(subscription))
+
+
+@router.delete("/subscriptions/{subscription_id}", response={204: None, 403: Error, 404: Error})
+def delete_subscription(request, subscription_id: int):
+    subscription = _owned(request, subscription_id)
+    if subscription is None:
+        return Status(404, {"detail": "No such subscription (or not yours: pass its token)."})
+    token = request.GET.get("token") or _bearer(request)
+    if not (token and subscription.token_matches(token)) and _csrf_failed(request):
+        return Status(403, {"detail": "CSRF check failed: send the csrftoken cookie's value in X-CSRFToken."})
+    planning.unsubscribe(subscription)
+    return Status(204, None)
