@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from notices import views
 
 app_name = "notices"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("notices/<int:pk>/summary.pdf", views.notice_summary_pdf, name="summary_pdf"),
+]
