@@ -21,6 +21,7 @@ seconds (SIGALRM; other threads rely on the caps alone).
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import fcntl
 import hashlib
@@ -60,16 +61,18 @@ STATIC_DIR = Path(__file__).resolve().parent / "static" / "notices" / "pdf"
 FORMAT = "1"
 
 # Caps on untrusted input, so no notice can make a render take long or a document absurdly large.
-MAX_TITLE = 1_000
-MAX_DESCRIPTION = 6_000
+MAX_TITLE = 500
+MAX_DESCRIPTION = 4_000
 MAX_LOTS = 400
-MAX_LOT_TITLE = 500
-MAX_DEADLINES = 800
-MAX_LINKS = 50
-MAX_URL = 600
-MAX_CPV = 200
-MAX_VERSIONS = 60
-MAX_CHANGES_PER_VERSION = 60
+MAX_LOT_TITLE = 200
+MAX_LOT_CPV = 4
+MAX_DEADLINES = 600
+MAX_LINKS = 30
+MAX_URL = 300
+MAX_CPV = 100
+MAX_VERSIONS = 30
+MAX_CHANGES_PER_VERSION = 20
+MAX_LOTS_IN_LABEL = 12
 MAX_FIELD = 300  # names, addresses, identifiers, phone numbers
 
 MEMORY_CACHE_BYTES = 32 * 1024 * 1024
@@ -381,11 +384,19 @@ def html_to_pdf(html: str, timeout: float | None = None) -> bytes:
         return document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
 
 
+def _forget_fonts() -> None:
+    # Drop the shared fonts while the interpreter still works: FontConfiguration.__del__ removes a
+    # temporary folder and fails noisily once modules are torn down.
+    _stylesheet.cache_clear()
+    _font_config.cache_clear()
+
+
 @cache
 def _font_config():
     # One per process: a FontConfiguration per render costs time and leaks about 0.2 MB each.
     from weasyprint.text.fonts import FontConfiguration
 
+    atexit.register(_forget_fonts)
     return FontConfiguration()
 
 
@@ -450,6 +461,8 @@ def _time_limit(seconds: float):
         raise _Timeout()
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
+    if previous is None:  # installed outside Python: the best we can restore is the default
+        previous = signal.SIG_DFL
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
@@ -537,20 +550,39 @@ def _time_left(at: dt.datetime, now: dt.datetime) -> str:
 
 
 def _deadline_groups(rows: list[Deadline], lot_titles: dict[str, str], now: dt.datetime) -> list[dict]:
-    """Deadlines by lot (the whole procedure first, then lots in natural order), each lot's by kind."""
+    """Deadlines by lot (the whole procedure first, then lots in natural order), each lot's by kind.
+    Lots whose deadlines are all the same are one group ("LOT-1, LOT-2, LOT-3"), as eForms notices
+    often repeat one deadline for each of hundreds of lots."""
     rows = sorted(rows, key=lambda d: (d.lot != "", _natural(d.lot), KIND_ORDER.get(d.kind, 9), d.at))
-    groups: list[dict] = []
+    by_lot: dict[str, list[Deadline]] = {}
     for d in rows:
-        if not groups or groups[-1]["lot"] != _clip(d.lot, MAX_FIELD):
-            groups.append({"lot": _clip(d.lot, MAX_FIELD), "lot_title": _clip(lot_titles.get(d.lot, ""), 200), "rows": []})
-        groups[-1]["rows"].append(
+        by_lot.setdefault(d.lot, []).append(d)
+    merged: dict[tuple, list[str]] = {}
+    for lot, deadlines in by_lot.items():
+        signature = (lot == "", tuple((d.kind, d.at, d.needs_review) for d in deadlines))
+        merged.setdefault(signature, []).append(lot)
+    groups = []
+    for (_, _), lots in merged.items():
+        deadlines = by_lot[lots[0]]
+        label = ", ".join(_clip(lot, MAX_FIELD) for lot in lots[:MAX_LOTS_IN_LABEL])
+        if len(lots) > MAX_LOTS_IN_LABEL:
+            label += f" … (+{len(lots) - MAX_LOTS_IN_LABEL})"
+        groups.append(
             {
-                "kind": KIND_LABELS.get(d.kind, d.kind),
-                "local": _local(d.at),
-                "utc": _utc(d.at),
-                "left": _time_left(d.at, now),
-                "passed": d.at <= now,
-                "needs_review": d.needs_review,
+                "lot": label,
+                "lot_count": len(lots),
+                "lot_title": _clip(lot_titles.get(lots[0], ""), 200) if len(lots) == 1 else "",
+                "rows": [
+                    {
+                        "kind": KIND_LABELS.get(d.kind, d.kind),
+                        "local": _local(d.at),
+                        "utc": _utc(d.at),
+                        "left": _time_left(d.at, now),
+                        "passed": d.at <= now,
+                        "needs_review": d.needs_review,
+                    }
+                    for d in deadlines
+                ],
             }
         )
     return groups
@@ -613,7 +645,7 @@ def _lot(lot) -> dict:
     return {
         "id": _clip(lot.lot_id, MAX_FIELD),
         "title": _clip(lot.title, MAX_LOT_TITLE),
-        "cpv": ", ".join(lot.cpv[:20]),
+        "cpv": ", ".join(lot.cpv[:MAX_LOT_CPV]) + (" …" if len(lot.cpv) > MAX_LOT_CPV else ""),
         "value": _money(lot.estimated_value, ""),
     }
 

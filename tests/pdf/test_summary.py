@@ -80,8 +80,8 @@ def test_a_notice_with_25_lots_shows_every_lot_on_more_pages_with_repeated_heade
 
 
 def test_long_words_and_urls_wrap_instead_of_being_clipped(db):
-    word = "Hankinta" + "x" * 200 + "loppu"
-    url = "https://example.fi/" + "/".join(f"segment{i}" for i in range(40)) + "?q=" + "y" * 120
+    word = "Hankinta" + "x" * 180 + "loppu"  # lot titles are clipped at 200 characters
+    url = "https://example.fi/" + "/".join(f"segment{i}" for i in range(20)) + "?q=" + "y" * 60  # < 300
     record = dataclasses.replace(
         seed_record(),
         source_id="http://example.fi/long",
@@ -164,3 +164,25 @@ def test_the_command_says_when_there_is_no_such_notice(db, tmp_path):
 
     with pytest.raises(CommandError, match="no notice with id 999"):
         call_command("render_summary", "999", "-o", str(tmp_path / "x.pdf"))
+
+
+def test_lots_with_the_same_deadlines_share_one_group(db):
+    at = dt.datetime(2016, 5, 20, 16, 0, tzinfo=HEL)
+    record = dataclasses.replace(
+        seed_record(),
+        source_id="http://example.fi/same",
+        lots=tuple(LotRecord(f"LOT-{i}", f"Osa {i}") for i in range(1, 16)),
+        deadlines=tuple(DeadlineRecord("tender", at, lot=f"LOT-{i}") for i in range(1, 16))
+        + (DeadlineRecord("questions", at - dt.timedelta(days=5), lot="LOT-7"),),
+    )
+    content = pdf.render_pdf(save(record), "en", BEFORE_DEADLINE)
+    rows = [flat(line) for line in pdf_text(content, layout=True).splitlines() if line.strip()]
+    # LOT-7 also has a questions deadline, so it is a group of its own.
+    label = "Lots LOT-1, LOT-2, LOT-3, LOT-4, LOT-5, LOT-6, LOT-8, LOT-9, LOT-10, LOT-11, LOT-12, LOT-13 … (+2)"
+    assert label in flat(pdf_text(content))
+    shared = next(i for i, row in enumerate(rows) if row.startswith("Lots LOT-1, LOT-2"))
+    tender = "Tender deadline 20.5.2016 16.00 20.5.2016 13.00 UTC"
+    assert next(row for row in rows[shared:] if row.startswith("Tender")).startswith(tender)
+    lot7 = rows.index("Lot LOT-7 · Osa 7")
+    assert rows[lot7 + 1].startswith("Questions deadline 15.5.2016 16.00 15.5.2016 13.00 UTC")
+    assert rows[lot7 + 2].startswith("Tender deadline 20.5.2016 16.00 20.5.2016 13.00 UTC")
