@@ -12,18 +12,9 @@ from dataclasses import dataclass, field
 
 from django.db import DatabaseError
 
-from notices import readers, store
-from notices.records import IngestError, NoticeRecord
+from notices import store
+from notices.reading import Outcome, parse
 from notices.sources import Payload
-
-
-@dataclass
-class Outcome:
-    origin: str
-    fmt: str | None = None
-    records: list[NoticeRecord] = field(default_factory=list)
-    changes: list[store.Change] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -43,22 +34,18 @@ class Tally:
         return text + f", rejected: {c['rejected']}"
 
 
-def parse(payload: Payload, fmt: str | None = None) -> Outcome:
-    """Read only (dry run): records, or the error."""
-    outcome = Outcome(payload.origin)
-    try:
-        outcome.fmt, outcome.records = readers.read(payload.data, fmt, url=payload.url)
-    except IngestError as exc:
-        outcome.fmt = fmt
-        outcome.errors.append(str(exc.at(payload.origin)))
-    return outcome
-
-
 def ingest(payload: Payload, fmt: str | None = None) -> Outcome:
     """Read and store; rejected input is kept with its reason."""
-    outcome = parse(payload, fmt)
+    return write(payload, parse(payload, fmt))
+
+
+def write(payload: Payload | None, outcome: Outcome) -> Outcome:
+    """Store what ``parse`` read; keep what could not be read or stored as a rejection."""
+    if payload is None:
+        store.reject(origin=outcome.origin, reason=outcome.errors[0])
+        return outcome
     if outcome.errors:
-        store.reject(origin=payload.origin, reason=outcome.errors[0], raw=payload.data, fmt=fmt or "")
+        store.reject(origin=payload.origin, reason=outcome.errors[0], raw=payload.data, fmt=outcome.fmt or "")
         return outcome
     for record in outcome.records:
         try:
@@ -68,10 +55,3 @@ def ingest(payload: Payload, fmt: str | None = None) -> Outcome:
             outcome.errors.append(reason)
             store.reject(origin=payload.origin, reason=reason, raw=payload.data, fmt=outcome.fmt or "")
     return outcome
-
-
-def reject_unreadable(origin: str, error: IngestError) -> str:
-    """Input we could not even load (a missing file, a refused URL): kept as a rejection too."""
-    reason = str(error.at(origin))
-    store.reject(origin=origin, reason=reason)
-    return reason

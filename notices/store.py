@@ -84,9 +84,7 @@ class Change:
 
 def content_hash(record: NoticeRecord) -> str:
     """SHA-256 of everything the reader understood, so the same notice in other bytes is no new version."""
-    return hashlib.sha256(
-        json.dumps(dataclasses.asdict(record), sort_keys=True, default=_json_default).encode()
-    ).hexdigest()
+    return hashlib.sha256(json.dumps(record, sort_keys=True, default=_json_default).encode()).hexdigest()
 
 
 def save(
@@ -101,7 +99,9 @@ def save(
                 return _save(record, raw, origin, fmt or record.source, source or record.source, digest)
         except IntegrityError:
             # Another process created the same notice (or version) between our read and our write:
-            # the second attempt finds it and carries on as an update or as unchanged.
+            # the second attempt finds it and carries on as an update or as unchanged. (Or a cached
+            # buyer was deleted meanwhile: the second attempt looks it up again.)
+            _buyer_cache.clear()
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
@@ -122,25 +122,55 @@ def reject(*, origin: str, reason: str, raw: bytes = b"", fmt: str = "") -> Reje
 def _save(record: NoticeRecord, raw: bytes, origin: str, fmt: str, source: str, digest: str) -> Change:
     notice = _find_notice(record, source)
     now = timezone.now()
-    if notice is not None and notice.versions.filter(content_hash=digest).exists():
-        return Change(notice, UNCHANGED)
-
     created = notice is None
     if created:
         notice = Notice(source=source, source_id=record.changes or record.source_id, created_at=now)
         number = 1
     else:
+        if notice.versions.filter(content_hash=digest).exists():
+            return Change(notice, UNCHANGED)
         number = (notice.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    current = None if created else notice.current_version
-    stale = bool(
-        current and current.issued_at and record.published_at and record.published_at < current.issued_at
-    )
-    if created:
-        notice.title = record.title
-        notice.notice_type = record.notice_type
-        notice.save()
+        current = notice.current_version
+        if current and current.issued_at and record.published_at and record.published_at < current.issued_at:
+            # An older payload that arrived late (say the original after its corrigendum): kept as
+            # history, but the notice keeps the newer state.
+            version = _version(notice, number, record, raw, origin, fmt, digest, now, {"outcome": STALE})
+            version.save()
+            return Change(notice, STALE, version=version)
 
-    version = NoticeVersion(
+    change = Change(notice, NEW if created else UPDATED)
+    change.fields = _apply_fields(notice, record, created)
+    if not created and notice.status != record.status and record.status == Notice.Status.CANCELLED:
+        change.cancelled = True
+    notice.status = record.status
+    closing = sorted(d.at.astimezone(dt.UTC) for d in record.deadlines if d.kind in CLOSING_KINDS)
+    notice.next_deadline = closing[0] if closing else None
+    notice.closes_at = closing[-1] if closing else None
+    notice.updated_at = now
+    notice.save()
+    buyers = [_upsert_buyer(b) for b in record.buyers]
+    if created:
+        Lot.objects.bulk_create(_lot_rows(notice, record))
+        rows = [_deadline_row(notice, d) for d in _by_key(record.deadlines).values()]
+        Deadline.objects.bulk_create(rows)
+        change.added = [DeadlineChange(d.kind, d.lot, None, d.at) for d in rows]
+        notice.buyers.add(*{buyer.pk for buyer, _ in buyers})
+        notice.contacts.add(*{contact.pk for _, contact in buyers if contact is not None})
+    else:
+        _sync_lots(notice, record)
+        _sync_deadlines(notice, record.deadlines, change)
+        notice.buyers.set([buyer for buyer, _ in buyers])
+        notice.contacts.set([contact for _, contact in buyers if contact is not None])
+    change.version = _version(notice, number, record, raw, origin, fmt, digest, now, change.as_json())
+    change.version.save()
+    Notice.objects.filter(pk=notice.pk).update(current_version=change.version)
+    notice.current_version = change.version
+    notice_changed.send(sender=Notice, change=change)
+    return change
+
+
+def _version(notice, number, record, raw, origin, fmt, digest, now, changes) -> NoticeVersion:
+    return NoticeVersion(
         notice=notice,
         number=number,
         content_hash=digest,
@@ -153,51 +183,24 @@ def _save(record: NoticeRecord, raw: bytes, origin: str, fmt: str, source: str, 
         issued_at=record.published_at,
         received_at=now,
         record=record.as_json(),
+        changes=changes,
     )
-    if stale:
-        # An older payload that arrived late (say the original after its corrigendum): kept as history,
-        # but the notice keeps the newer state.
-        version.changes = {"outcome": STALE}
-        version.save()
-        return Change(notice, STALE, version=version)
-    version.save()
-
-    change = Change(notice, NEW if created else UPDATED, version=version)
-    change.fields = _apply_fields(notice, record, created)
-    if not created and notice.status != record.status and record.status == Notice.Status.CANCELLED:
-        change.cancelled = True
-    notice.status = record.status
-    _sync_lots(notice, record)
-    _sync_deadlines(notice, record.deadlines, change)
-    buyers = [_upsert_buyer(b) for b in record.buyers]
-    notice.buyers.set([buyer for buyer, _ in buyers])
-    notice.contacts.set([contact for _, contact in buyers if contact is not None])
-    closing = sorted(d.at.astimezone(dt.UTC) for d in record.deadlines if d.kind in CLOSING_KINDS)
-    notice.next_deadline = closing[0] if closing else None
-    notice.closes_at = closing[-1] if closing else None
-    notice.current_version = version
-    notice.updated_at = now
-    notice.save()
-    version.changes = change.as_json()
-    version.save(update_fields=["changes"])
-    notice_changed.send(sender=Notice, change=change)
-    return change
 
 
 def _find_notice(record: NoticeRecord, source: str) -> Notice | None:
-    """The notice this record is a version of: the one it says it changes, else its own id. Either id
-    may be a notice's first id or the id of one of its later versions (a change of a change)."""
+    """The notice this record is a version of: the one it says it changes, else its own id. The id a
+    change names may also be that of one of the notice's later versions (a change of a change)."""
     keys = [record.changes, record.source_id] if record.changes else [record.source_id]
-    for key in keys:
-        notice = Notice.objects.filter(source=source, source_id=key).first()
-        if notice is not None:
-            return notice
+    notices = {n.source_id: n for n in Notice.objects.filter(source=source, source_id__in=keys)}
+    if record.changes and record.changes not in notices:
         version = (
-            NoticeVersion.objects.filter(notice__source=source, source_ref=key).select_related("notice").first()
+            NoticeVersion.objects.filter(notice__source=source, source_ref=record.changes)
+            .select_related("notice")
+            .first()
         )
         if version is not None:
             return version.notice
-    return None
+    return next((notices[key] for key in keys if key in notices), None)
 
 
 def _apply_fields(notice: Notice, record: NoticeRecord, created: bool) -> list[str]:
@@ -226,6 +229,41 @@ def _apply_fields(notice: Notice, record: NoticeRecord, created: bool) -> list[s
     return changed
 
 
+def _lot_rows(notice: Notice, record: NoticeRecord) -> list[Lot]:
+    return [
+        Lot(
+            notice=notice,
+            lot_id=lot.id,
+            title=lot.title or "",
+            titles=dict(lot.titles),
+            cpv=list(lot.cpv),
+            estimated_value=lot.estimated_value,
+        )
+        for lot in {lot.id: lot for lot in record.lots}.values()
+    ]
+
+
+def _by_key(deadlines: tuple[DeadlineRecord, ...]) -> dict[tuple[str, str], DeadlineRecord]:
+    """One instant per (lot, kind); where a notice gives two, the earlier, the one a bidder must not miss."""
+    found: dict[tuple[str, str], DeadlineRecord] = {}
+    for d in deadlines:
+        key = (d.lot or "", d.kind)
+        if key not in found or d.at < found[key].at:
+            found[key] = d
+    return found
+
+
+def _deadline_row(notice: Notice, d: DeadlineRecord) -> Deadline:
+    return Deadline(
+        notice=notice,
+        lot=d.lot or "",
+        kind=d.kind,
+        at=d.at.astimezone(dt.UTC),
+        needs_review=d.needs_review,
+        text=d.text or "",
+    )
+
+
 def _sync_lots(notice: Notice, record: NoticeRecord) -> None:
     existing = {lot.lot_id: lot for lot in notice.lots.all()}
     for lot in record.lots:
@@ -240,20 +278,13 @@ def _sync_lots(notice: Notice, record: NoticeRecord) -> None:
 
 
 def _sync_deadlines(notice: Notice, deadlines: tuple[DeadlineRecord, ...], change: Change) -> None:
-    incoming: dict[tuple[str, str], DeadlineRecord] = {}
-    for d in deadlines:
-        key = (d.lot or "", d.kind)
-        # Two instants for one deadline: keep the earlier, the one a bidder must not miss.
-        if key not in incoming or d.at < incoming[key].at:
-            incoming[key] = d
+    incoming = _by_key(deadlines)
     existing = {(d.lot, d.kind): d for d in notice.deadlines.all()}
     for key, d in incoming.items():
         row = existing.pop(key, None)
         at = d.at.astimezone(dt.UTC)
         if row is None:
-            Deadline.objects.create(
-                notice=notice, lot=key[0], kind=d.kind, at=at, needs_review=d.needs_review, text=d.text or ""
-            )
+            _deadline_row(notice, d).save()
             change.added.append(DeadlineChange(d.kind, key[0], None, at))
             continue
         if not row.active:
@@ -275,7 +306,28 @@ def _sync_deadlines(notice: Notice, deadlines: tuple[DeadlineRecord, ...], chang
             change.removed.append(DeadlineChange(kind, lot, row.at, None))
 
 
+# Buyer records already written by this process, so a buyer seen on every notice of a run costs no
+# query. Filled only after commit, emptied when full and after an integrity error (see save()).
+_buyer_cache: dict[str, tuple[Buyer, ContactPoint | None]] = {}
+_BUYER_CACHE_SIZE = 10_000
+
+
 def _upsert_buyer(record: BuyerRecord) -> tuple[Buyer, ContactPoint | None]:
+    key = json.dumps(record, sort_keys=True, default=_json_default)
+    if (hit := _buyer_cache.get(key)) is not None:
+        return hit
+    result = _write_buyer(record)
+
+    def remember():
+        if len(_buyer_cache) >= _BUYER_CACHE_SIZE:
+            _buyer_cache.clear()
+        _buyer_cache[key] = result
+
+    transaction.on_commit(remember)
+    return result
+
+
+def _write_buyer(record: BuyerRecord) -> tuple[Buyer, ContactPoint | None]:
     """The buyer this record names: found by a checked identifier, else by name among buyers that have
     none, else new. Its identifiers, names and contact point are added to what we knew."""
     name_key = " ".join(record.name.split()).casefold()
@@ -338,6 +390,8 @@ def _contact(buyer: Buyer, record: BuyerRecord) -> ContactPoint | None:
 
 
 def _json_default(value):
+    if dataclasses.is_dataclass(value):
+        return value.__dict__
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, Decimal):

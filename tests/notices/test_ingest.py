@@ -192,3 +192,16 @@ def test_it_ingests_from_a_url_only_when_private_hosts_are_allowed(http_server):
     assert code == 0, err
     assert out.strip() == "new: 1, updated: 0, unchanged: 0, rejected: 0"
     assert NoticeVersion.objects.get().origin == url
+
+
+def test_reading_in_parallel_workers_stores_the_same_as_reading_alone(tmp_path):
+    paths = corpus_notices()
+    code, out, err = run("--jobs", "2", *paths)
+    assert code == 0, err
+    parallel = sorted(Notice.objects.values_list("source", "source_id", "title"))
+    deadlines = sorted((d.notice.source_id, d.kind, d.lot, d.at) for d in Deadline.objects.select_related("notice"))
+    Notice.objects.all().delete()
+    code, out, err = run("--jobs", "1", *paths)
+    assert code == 0, err
+    assert sorted(Notice.objects.values_list("source", "source_id", "title")) == parallel
+    assert sorted((d.notice.source_id, d.kind, d.lot, d.at) for d in Deadline.objects.select_related("notice")) == deadlines

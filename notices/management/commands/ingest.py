@@ -1,16 +1,17 @@
-"""python manage.py ingest PATH_OR_URL... [--format F] [--url URL] [--dry-run --json]"""
+"""python manage.py ingest PATH_OR_URL... [--format F] [--url URL] [--jobs N] [--dry-run --json]"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
 from notices import readers
-from notices.ingest import Tally, ingest, parse, reject_unreadable
-from notices.records import IngestError
-from notices.sources import expand, load
+from notices.ingest import Tally, write
+from notices.reading import read_all
+from notices.sources import expand
 
 
 class Command(BaseCommand):
@@ -25,33 +26,32 @@ class Command(BaseCommand):
         parser.add_argument("--url", help="where a fi-web page file came from (its links resolve against it)")
         parser.add_argument("--dry-run", action="store_true", help="read only; store nothing")
         parser.add_argument("--json", dest="as_json", action="store_true", help="print one JSON object per notice per line")
+        parser.add_argument(
+            "--jobs", type=int, default=None, help="processes that read in parallel (default: the cores, for many files)"
+        )
 
-    def handle(self, *args, targets, format, url, dry_run, as_json, **options):
+    def handle(self, *args, targets, format, url, dry_run, as_json, jobs, **options):
         verbosity = options["verbosity"]
         paths = [p for target in targets for p in expand(target)]
         if not paths:
             raise CommandError("nothing to ingest: the folders hold no .xml, .json or .html files")
+        if jobs is None:
+            jobs = min(os.cpu_count() or 1, 4) if len(paths) >= 100 else 1
         tally = Tally()
         progress = len(paths) > 1 and verbosity > 0 and self.stderr.isatty()
-        for index, path in enumerate(paths, 1):
+        for index, (payload, outcome) in enumerate(read_all(paths, format, url, jobs), 1):
             if progress:
-                self.stderr.write(f"\r[{index}/{len(paths)}] {path[-60:]:<60}", ending="")
-            try:
-                payload = load(path, url)
-            except IngestError as exc:
-                reason = str(exc.at(path)) if dry_run else reject_unreadable(path, exc)
-                tally.counts["rejected"] += 1
-                self._error(reason, progress)
-                continue
-            outcome = parse(payload, format) if dry_run else ingest(payload, format)
-            tally.add(outcome)
+                self.stderr.write(f"\r[{index}/{len(paths)}] {outcome.origin[-60:]:<60}", ending="")
             if dry_run:
                 tally.counts["read"] += len(outcome.records)
+                tally.counts["rejected"] += len(outcome.errors)
+            else:
+                tally.add(write(payload, outcome))
             for error in outcome.errors:
                 self._error(error, progress)
             if as_json:
                 for record in outcome.records:
-                    self.stdout.write(_dumps(record.as_json()))
+                    self.stdout.write(json.dumps(record.as_json(), ensure_ascii=False))
             elif verbosity > 1:
                 for change in outcome.changes:
                     self.stdout.write(f"{change.outcome}: {change.notice.source_id} {change.notice.title[:60]}")
@@ -68,7 +68,3 @@ class Command(BaseCommand):
         if progress:
             self.stderr.write("")
         self.stderr.write(self.style.ERROR(f"rejected: {message}"))
-
-
-def _dumps(value: dict) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=False)

@@ -1,0 +1,57 @@
+"""Reading without writing: load each target and run its reader, in parallel worker processes when
+there are many. Nothing here touches the database, so a spawned worker needs no app registry."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from notices import readers
+from notices.records import IngestError, NoticeRecord
+from notices.sources import Payload, load
+
+
+@dataclass
+class Outcome:
+    origin: str
+    fmt: str | None = None
+    records: list[NoticeRecord] = field(default_factory=list)
+    changes: list = field(default_factory=list)  # store.Change, once written
+    errors: list[str] = field(default_factory=list)
+
+
+def parse(payload: Payload, fmt: str | None = None) -> Outcome:
+    """Read only (dry run): records, or the error."""
+    outcome = Outcome(payload.origin)
+    try:
+        outcome.fmt, outcome.records = readers.read(payload.data, fmt, url=payload.url)
+    except IngestError as exc:
+        outcome.fmt = fmt
+        outcome.errors.append(str(exc.at(payload.origin)))
+    return outcome
+
+
+def read_all(
+    targets: Iterable[str], fmt: str | None = None, url: str | None = None, jobs: int = 1
+) -> Iterator[tuple[Payload | None, Outcome]]:
+    """Load and read each target, in ``jobs`` worker processes when more than one (readers are pure, so
+    reading parallelises; the one writer stays in this process). Yields in the targets' order; a target
+    that could not be loaded comes with no payload and its error."""
+    tasks = ((target, fmt, url) for target in targets)
+    if jobs <= 1:
+        yield from map(_load_and_parse, tasks)
+        return
+    # Spawned, not forked: a worker must never inherit this process's database connection. Workers need
+    # no app registry: readers are pure and loading reads only plain settings.
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+        yield from pool.imap(_load_and_parse, tasks, chunksize=8)
+
+
+def _load_and_parse(task: tuple[str, str | None, str | None]) -> tuple[Payload | None, Outcome]:
+    target, fmt, url = task
+    try:
+        payload = load(target, url)
+    except IngestError as exc:
+        return None, Outcome(target, fmt, errors=[str(exc.at(target))])
+    return payload, parse(payload, fmt)

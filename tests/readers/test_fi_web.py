@@ -1,0 +1,457 @@
+"""The fi-web reader: the corpus pages exactly as their .expected.json says, our own pages, and fuzzing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from notices.readers import fi_web
+from notices.records import IngestError, NoticeRecord
+from tests.conftest import CORPUS, corpus_path
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "fi-web"
+PAGE_URL = "https://www.esimerkkila.example/ajankohtaista"
+
+
+def _utc(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _read_own(name: str, url: str = PAGE_URL) -> list[NoticeRecord]:
+    return fi_web.read((DATA / name).read_bytes(), url)
+
+
+# --------------------------------------------------------------------------------------------------------
+# The corpus: exactly what each .expected.json says
+# --------------------------------------------------------------------------------------------------------
+
+
+def _expected_files() -> list[str]:
+    folder = CORPUS / "fi-web"
+    names = sorted(p.name for p in folder.glob("*.expected.json")) if folder.is_dir() else []
+    return names or ["corpus-absent.expected.json"]
+
+
+def _assert_subset(actual: dict, expected: dict, where: str) -> None:
+    for key, value in expected.items():
+        assert key in actual, f"{where}: no {key!r}"
+        assert actual[key] == value, f"{where}.{key}: {actual[key]!r} != {value!r}"
+
+
+def _assert_notice(record: NoticeRecord, expected: dict, where: str) -> None:
+    simple = {"title", "language", "notice_type", "source_url", "source_id"}
+    for key in simple & expected.keys():
+        assert getattr(record, key) == expected[key], f"{where}.{key}"
+    if "buyer" in expected:
+        assert len(record.buyers) == 1, f"{where}: one buyer"
+        buyer = record.buyers[0].as_json()
+        for key, value in expected["buyer"].items():
+            if isinstance(value, dict):
+                assert buyer[key] is not None, f"{where}.buyer.{key} is missing"
+                _assert_subset(buyer[key], value, f"{where}.buyer.{key}")
+            else:
+                assert buyer[key] == value, f"{where}.buyer.{key}: {buyer[key]!r} != {value!r}"
+    if "deadlines" in expected:
+        got = [
+            {"kind": d.kind, "lot": d.lot, "at": d.at.isoformat(), "at_utc": _utc(d.at)}
+            for d in record.deadlines
+        ]
+        want = [{k: d[k] for k in ("kind", "lot", "at", "at_utc") if k in d} for d in expected["deadlines"]]
+        assert len(got) == len(want), f"{where}.deadlines: {got}"
+        assert [{k: g[k] for k in w} for g, w in zip(got, want, strict=True)] == want, where
+        for deadline in record.deadlines:
+            assert deadline.at.utcoffset() is not None
+            assert deadline.text, "the sentence it was read from is kept"
+    if "links" in expected:
+        assert list(record.links) == expected["links"], f"{where}.links"
+
+
+@pytest.mark.parametrize("name", _expected_files())
+def test_corpus_page_reads_as_expected(name: str) -> None:
+    folder = corpus_path("fi-web")
+    expected_path = folder / name
+    assert expected_path.is_file(), f"{expected_path} is missing"
+    expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    page = folder / expected["page"]
+
+    records = fi_web.read(page.read_bytes(), expected["url"])
+
+    assert len(records) == len(expected["notices"]), [r.title for r in records]
+    for index, (record, want) in enumerate(zip(records, expected["notices"], strict=True)):
+        _assert_notice(record, want, f"{name}#notices[{index}]")
+        assert record.source == "fi-web"
+        assert record.titles == {record.language: record.title}
+        assert record.descriptions.get(record.language)
+    titles = {r.title for r in records} | {t for r in records for t in r.titles.values()}
+    for decoy in expected.get("not_notices", []):
+        assert decoy not in titles
+        assert not any(decoy in (r.source_id or "") for r in records)
+    assert json.dumps([r.as_json() for r in records])  # the dry-run contract serialises
+
+
+def test_kymenlaakso_details_beyond_the_expected_file() -> None:
+    page = corpus_path("fi-web", "kymenlaakso-2016-05.html")
+    (record,) = fi_web.read(page.read_bytes(), "http://www.kymenlaakso.fi/")
+    assert record.source_id == record.source_url
+    assert "kirjaamo@kymenlaakso.fi" in record.descriptions["fi"]  # the cloak placeholder is replaced
+    assert "JavaScript" not in record.descriptions["fi"]
+    assert "Kauppamiehenkatu" not in record.descriptions["fi"]  # the footer is the site's
+    assert record.deadlines[0].text == "Tarjoukset 20.5.2016 klo 16.00 mennessä osoitteeseen:"
+    assert record.deadlines[0].needs_review is False
+
+
+def test_narpes_unlinked_item_is_identified_by_page_and_heading() -> None:
+    page = corpus_path("fi-web", "narpes-vatten-2024-09.html")
+    (record,) = fi_web.read(page.read_bytes(), "https://www.narpes-vatten.fi/aktuellt")
+    assert record.source_id == (
+        "https://www.narpes-vatten.fi/aktuellt#nationell-upphandlingsannons-fornyelse-av-avloppsledningar-i-narpes-centrum-2025"
+    )
+    assert record.published_at.isoformat() == "2024-09-02T00:00:00+03:00"
+    # a fragment in the URL it was fetched from does not change identity
+    (again,) = fi_web.read(page.read_bytes(), "https://www.narpes-vatten.fi/aktuellt#top")
+    assert again.source_id == record.source_id
+
+
+# --------------------------------------------------------------------------------------------------------
+# Our own pages
+# --------------------------------------------------------------------------------------------------------
+
+
+def _deadlines(record: NoticeRecord) -> list[tuple[str, str, bool]]:
+    return [(d.kind, d.at.isoformat(), d.needs_review) for d in record.deadlines]
+
+
+def test_iso_8859_1_page_declared_in_meta() -> None:
+    data = (DATA / "latin1-jyvaskyla-2017-03.html").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")  # the page really is Latin-1
+    (record,) = fi_web.read(data, PAGE_URL)
+    assert record.title == "Siivouspalvelut Säynätsalon toimipisteeseen"
+    assert (
+        record.source_id == "https://www.esimerkkila.example/ajankohtaista/41-tarjouspyynto-siivouspalvelut"
+    )
+    assert record.language == "fi"
+    assert _deadlines(record) == [("tender", "2017-03-15T12:00:00+02:00", False)]  # not the contract period
+    buyer = record.buyers[0]
+    assert buyer.name == "Keski-Suomen Esimerkkiyhtymä"
+    assert [i.as_json() for i in buyer.identifiers] == [
+        {"scheme": "FI-PRO", "id": "1827364-8", "valid": True}
+    ]
+    assert (buyer.address.po_box, buyer.address.postal_code, buyer.address.city) == (
+        "77",
+        "40101",
+        "Jyväskylä",
+    )
+    assert buyer.address.country == "FI"
+    assert buyer.email == "kirjaamo@esimerkkiyhtyma.fi"
+    assert buyer.phone.e164 == "+358142660000"
+    assert record.links == ("https://www.esimerkkila.example/liitteet/tarjouspyynto-siivous.pdf",)
+    assert record.published_at.isoformat() == "2017-03-01T00:00:00+02:00"
+
+
+def test_viimeistaan_weekday_deadlines_on_a_page_without_item_markup() -> None:
+    (record,) = _read_own("viimeistaan-2017-01.html")
+    assert record.title == "Lumityöt kunnan kiinteistöillä 2017–2019"
+    assert record.source_id == f"{PAGE_URL}#hankintailmoitus-lumityot-kunnan-kiinteistoilla-2017-2019"
+    assert record.source_url == PAGE_URL
+    assert _deadlines(record) == [
+        ("questions", "2017-01-23T12:00:00+02:00", False),
+        ("tender", "2017-02-03T13:00:00+02:00", False),
+    ]
+    assert record.deadlines[1].text.startswith("Tarjoukset on jätettävä viimeistään pe 3.2.2017 klo 13")
+    buyer = record.buyers[0]
+    assert buyer.name == "Esimerkkilän kunta"
+    assert buyer.identifiers[0].id == "2468013-5"
+    assert buyer.email == "hankinnat@esimerkkila.fi"
+    assert buyer.phone.e164 == "+358401234567"
+    assert buyer.address.postal_code is None  # the footer's address is the site's
+    assert record.links == ("https://www.hankintailmoitukset.fi/fi/notice/view/2017-000001/",)
+
+
+def test_klo_24_in_an_xhtml_page_declared_windows_1252() -> None:
+    (record,) = _read_own("klo24-2018-06.html")
+    assert record.title == "Laiturin 3 korjaus"
+    assert record.buyers[0].name == "Esimerkkisatama Oy"
+    assert _deadlines(record) == [
+        ("tender", "2018-06-16T00:00:00+03:00", False),
+        ("opening", "2018-06-18T10:00:00+03:00", False),
+    ]
+    assert "120 000 €" in record.descriptions["fi"]
+    address = record.buyers[0].address
+    assert (address.street, address.postal_code, address.city) == ("Satamatie 5", "48100", "Kotka")
+    assert record.buyers[0].fax.e164 == "+35851234568"
+
+
+def test_swedish_page_with_participation_and_tender_deadlines() -> None:
+    (record,) = _read_own("sv-deltagande-2024-09.html")
+    assert record.language == "sv"
+    assert record.title == "Utbyggnad av fjärrvärmenätet i Exempelby 2025"
+    assert record.titles == {"sv": record.title}
+    assert _deadlines(record) == [
+        ("participation", "2024-09-16T16:00:00+03:00", False),
+        ("tender", "2024-10-07T15:00:00+03:00", False),
+    ]
+    assert [_utc(d.at) for d in record.deadlines] == ["2024-09-16T13:00:00Z", "2024-10-07T12:00:00Z"]
+    buyer = record.buyers[0]
+    assert buyer.name == "Exempelstadens Tekniska Verk Ab"
+    assert buyer.identifiers[0].id == "2715390-4"
+    assert (buyer.address.po_box, buyer.address.postal_code, buyer.address.city) == (
+        "27",
+        "66101",
+        "Exempelby",
+    )
+    assert buyer.email == "anbud@exempelverk.fi"
+    assert buyer.phone.e164 == "+35865551234"
+    assert buyer.fax.e164 == "+35865551235"
+    assert buyer.url == "https://www.exempelverk.fi/"
+    assert record.links == ()  # the buyer's home page and the mailto are not documents
+
+
+def test_dst_edges_and_weekday_mismatch_are_flagged() -> None:
+    records = _read_own("dst-2024.html")
+    assert [r.title for r in records] == [
+        "Yöpäivystyksen vartiointi",
+        "Kellojen huolto",
+        "Toimistotarvikkeet",
+    ]
+    gap, ambiguous, mismatch = (_deadlines(r) for r in records)
+    assert gap == [("tender", "2024-03-31T04:30:00+03:00", True)]
+    assert ambiguous == [("tender", "2024-10-27T03:30:00+03:00", True)]
+    assert mismatch == [
+        ("tender", "2024-10-28T12:00:00+02:00", True),  # "ti" but 28.10.2024 is a Monday
+        ("opening", "2024-10-29T23:59:00+02:00", True),  # no time given
+    ]
+
+
+def test_edited_page_keeps_identity_and_changes_deadline() -> None:
+    before = _read_own("edited-v1.html")
+    after = _read_own("edited-v2.html")
+    assert [r.source_id for r in before] == [r.source_id for r in after]
+    assert [r.source_id for r in before] == [
+        f"{PAGE_URL}#hankintailmoitus-vesimittarien-vaihto-2017",
+        "https://www.esimerkkila.example/uutiset/12-tarjouspyynto-kaivinkone",
+    ]
+    assert [_deadlines(r) for r in before] == [
+        [("tender", "2017-05-19T12:00:00+03:00", False)],
+        [("tender", "2017-05-19T16:00:00+03:00", False)],
+    ]
+    assert [_deadlines(r) for r in after] == [
+        [("tender", "2017-05-26T12:00:00+03:00", False)],
+        [("tender", "2017-05-29T16:00:00+03:00", False)],
+    ]
+
+
+def test_page_without_notices_is_empty() -> None:
+    assert _read_own("no-notices.html") == []
+
+
+def test_without_url_links_stay_as_written() -> None:
+    records = fi_web.read((DATA / "edited-v1.html").read_bytes())
+    assert [r.source_id for r in records] == [
+        "#hankintailmoitus-vesimittarien-vaihto-2017",
+        "/uutiset/12-tarjouspyynto-kaivinkone",
+    ]
+
+
+def test_item_language_follows_its_text_on_a_bilingual_site() -> None:
+    page = (
+        '<html lang="fi"><head><meta charset="utf-8"></head><body>'
+        "<article><h2>Upphandlingsannons: Snöröjning 2025</h2>"
+        "<p>Anbuden ska lämnas senast 7.10.2024 kl 15:00 till kommunen och av anbudet ska framgå priset.</p>"
+        "</article></body></html>"
+    ).encode()
+    (record,) = fi_web.read(page, PAGE_URL)
+    assert record.language == "sv" and record.titles == {"sv": "Snöröjning 2025"}
+
+
+def test_same_heading_twice_gets_distinct_ids() -> None:
+    item = "<article><h2>Tarjouspyyntö: Lumityöt</h2><p>Tarjoukset 20.5.2016 klo 12 mennessä.</p></article>"
+    page = f"<!DOCTYPE html><html><body>{item}{item}</body></html>".encode()
+    ids = [r.source_id for r in fi_web.read(page, PAGE_URL)]
+    assert ids == [f"{PAGE_URL}#tarjouspyynto-lumityot", f"{PAGE_URL}#tarjouspyynto-lumityot-2"]
+
+
+def test_joomla_4_hidden_mail_is_decoded() -> None:
+    page = (
+        "<!DOCTYPE html><html><head><title>Esimerkkilän kunta</title></head>"
+        "<body><div class='item'><h2>Tarjouspyyntö: Kopiopaperi</h2>"
+        "<p>Tarjoukset 20.5.2016 klo 12 mennessä: "
+        '<joomla-hidden-mail first="aGFua2lubmF0" last="ZXNpbWVya2tpLmZp">suojattu</joomla-hidden-mail></p>'
+        "</div></body></html>"
+    ).encode()
+    (record,) = fi_web.read(page, PAGE_URL)
+    assert record.buyers[0].email == "hankinnat@esimerkki.fi"
+
+
+# --------------------------------------------------------------------------------------------------------
+# Encodings and things that are not pages
+# --------------------------------------------------------------------------------------------------------
+
+NOTICE_ITEM = (
+    "<article><h2>Tarjouspyyntö: Päällystystyöt</h2><p>Tarjoukset 20.5.2016 klo 12 mennessä.</p></article>"
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "encoding"),
+    [
+        ('<meta charset="utf-8">', "utf-8"),
+        ('<meta charset="ISO-8859-1">', "latin-1"),
+        ('<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">', "cp1252"),
+        ('<meta charset="iso-8859-15">', "iso-8859-15"),
+        ("", "utf-8"),  # undeclared: UTF-8 first
+        ("", "cp1252"),  # undeclared and not UTF-8: windows-1252
+        ('<meta charset="utf-16">', "utf-8"),  # a meta cannot declare UTF-16
+        ('<meta charset="no-such-encoding">', "utf-8"),
+    ],
+)
+def test_declared_encodings(head: str, encoding: str) -> None:
+    page = f"<!DOCTYPE html><html><head>{head}</head><body>{NOTICE_ITEM}</body></html>".encode(encoding)
+    (record,) = fi_web.read(page, PAGE_URL)
+    assert record.title == "Päällystystyöt"
+
+
+def test_utf16_with_bom() -> None:
+    page = f"<!DOCTYPE html><html><body>{NOTICE_ITEM}</body></html>".encode("utf-16")
+    assert fi_web.looks_like(page)
+    (record,) = fi_web.read(page, PAGE_URL)
+    assert record.title == "Päällystystyöt"
+
+
+def test_a_few_bad_bytes_are_replaced() -> None:
+    page = f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{NOTICE_ITEM}</body></html>'
+    (record,) = fi_web.read(page.encode("utf-8").replace(b"</body>", b"<p>\xff\xfe</p></body>"), PAGE_URL)
+    assert record.title == "Päällystystyöt"
+
+
+def test_many_bad_bytes_under_a_utf8_declaration_are_refused() -> None:
+    page = f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{NOTICE_ITEM * 20}</body></html>'
+    with pytest.raises(IngestError, match="says it is utf-8"):
+        fi_web.read(page.encode("latin-1"), PAGE_URL)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"   \n", "empty"),
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "not an HTML page"),
+        (b'{"releases": []}', "not an HTML page"),
+        (b"Tarjoukset 20.5.2016 klo 12 mennessa.", "not an HTML page"),
+        (b"\x00\x01\x02\x03" * 100, "binary"),
+    ],
+)
+def test_not_html_is_an_ingest_error(data: bytes, message: str) -> None:
+    with pytest.raises(IngestError, match=message) as raised:
+        fi_web.read(data, PAGE_URL)
+    assert raised.value.where == PAGE_URL
+
+
+def test_looks_like() -> None:
+    assert fi_web.looks_like(corpus_path("fi-web", "kymenlaakso-2016-05.html").read_bytes())
+    assert all(fi_web.looks_like(p.read_bytes()) for p in DATA.glob("*.html"))
+    assert fi_web.looks_like(b"<!DOCTYPE html><html>")
+    assert fi_web.looks_like(b"\xef\xbb\xbf\n<html lang='fi'>")
+    assert fi_web.looks_like(b'<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml">')
+    assert not fi_web.looks_like(b'<?xml version="1.0"?><ContractNotice xmlns="urn:oasis">')
+    assert not fi_web.looks_like(b'{"uri": "x"}')
+    assert not fi_web.looks_like(b"")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Fuzzing: mutated pages give records or an IngestError, nothing else
+# --------------------------------------------------------------------------------------------------------
+
+TOKENS = [
+    b"<",
+    b">",
+    b"</div>",
+    b"<article>",
+    b"<h2>",
+    b"&#",
+    b"&amp;",
+    b"\x00",
+    b"\xff",
+    b"\xc3",
+    b"\xef\xbb\xbf",
+    b"klo 24.00",
+    b"31.2.2016",
+    b"klo 25",
+    b"31.3.2024 klo 3.30",
+    b"ma ",
+    b"<script>var addy1 = '",
+    b'<meta charset="utf-16">',
+    b'<meta charset="iso-8859-1">',
+    b"<?xml version='1.0' encoding='foo'?>",
+    b"Y-tunnus 0206714-4",
+    b"PL 35\n48601 KOTKA",
+    b"<a href='http://[bad'>",
+    b"<time datetime='2016-99-99'>",
+    b"<base href='::'>",
+    "Tarjoukset 1.1.9999 klo 24.00 mennessä".encode(),
+]
+
+
+@cache
+def _seed_pages() -> tuple[bytes, ...]:
+    corpus = corpus_path("fi-web")
+    pages = sorted(corpus.glob("*.html")) + sorted(DATA.glob("*.html"))
+    return tuple(p.read_bytes() for p in pages)
+
+
+@st.composite
+def _mutated(draw: st.DrawFn, pages: tuple[bytes, ...]) -> bytes:
+    data = bytearray(draw(st.sampled_from(pages)))
+    for _ in range(draw(st.integers(1, 6))):
+        op = draw(st.sampled_from(["flip", "insert", "delete", "truncate", "token", "duplicate"]))
+        at = draw(st.integers(0, len(data)))
+        if op == "flip" and data:
+            data[min(at, len(data) - 1)] = draw(st.integers(0, 255))
+        elif op == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=8))
+        elif op == "delete":
+            del data[at : at + draw(st.integers(1, 200))]
+        elif op == "truncate":
+            del data[at:]
+        elif op == "token":
+            data[at:at] = draw(st.sampled_from(TOKENS))
+        elif op == "duplicate":
+            data[at:at] = data[at : at + draw(st.integers(1, 400))]
+    return bytes(data)
+
+
+@pytest.fixture(scope="module")
+def seed_pages() -> tuple[bytes, ...]:
+    return _seed_pages()
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(data=st.data())
+def test_fuzzed_pages_give_records_or_an_ingest_error(
+    seed_pages: tuple[bytes, ...], data: st.DataObject
+) -> None:
+    page = data.draw(_mutated(seed_pages))
+    url = data.draw(
+        st.sampled_from([None, "http://www.kymenlaakso.fi/", "https://www.narpes-vatten.fi/aktuellt"])
+    )
+    try:
+        records = fi_web.read(page, url)
+    except IngestError as error:
+        assert str(error)
+        return
+    assert isinstance(records, list)
+    for record in records:
+        assert isinstance(record, NoticeRecord)
+        assert record.source == "fi-web" and record.notice_type == "national"
+        assert record.source_id
+        for deadline in record.deadlines:
+            assert deadline.at.utcoffset() is not None
+        json.dumps(record.as_json())
