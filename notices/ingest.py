@@ -8,9 +8,11 @@ half-way (each notice is one transaction).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
 from notices import store
 from notices.reading import Outcome, parse
@@ -55,3 +57,18 @@ def write(payload: Payload | None, outcome: Outcome) -> Outcome:
             outcome.errors.append(reason)
             store.reject(origin=payload.origin, reason=reason, raw=payload.data, fmt=outcome.fmt or "")
     return outcome
+
+
+def write_all(items: Iterable[tuple[Payload | None, Outcome]], group: int = 1) -> Iterator[Outcome]:
+    """``write`` each item. With ``group`` > 1 up to that many payloads share one commit: each notice is
+    still all-or-nothing (``store.save`` runs it in its own savepoint), and a crash loses at most the
+    uncommitted group, which the next run ingests again (ingest is idempotent). Commits are what a bulk
+    load on SQLite waits for; a group keeps the write lock for tens of milliseconds only."""
+    items = iter(items)
+    if group <= 1:
+        yield from (write(payload, outcome) for payload, outcome in items)
+        return
+    while chunk := list(islice(items, group)):
+        with transaction.atomic():
+            written = [write(payload, outcome) for payload, outcome in chunk]
+        yield from written

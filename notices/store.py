@@ -154,8 +154,16 @@ def _save(record: NoticeRecord, raw: bytes, origin: str, fmt: str, source: str, 
         rows = [_deadline_row(notice, d) for d in _by_key(record.deadlines).values()]
         Deadline.objects.bulk_create(rows)
         change.added = [DeadlineChange(d.kind, d.lot, None, d.at) for d in rows]
-        notice.buyers.add(*{buyer.pk for buyer, _ in buyers})
-        notice.contacts.add(*{contact.pk for _, contact in buyers if contact is not None})
+        # Straight into the link tables: the notice is new, so there is nothing to compare with.
+        Notice.buyers.through.objects.bulk_create(
+            [Notice.buyers.through(notice_id=notice.pk, buyer_id=pk) for pk in {b.pk for b, _ in buyers}]
+        )
+        Notice.contacts.through.objects.bulk_create(
+            [
+                Notice.contacts.through(notice_id=notice.pk, contactpoint_id=pk)
+                for pk in {c.pk for _, c in buyers if c is not None}
+            ]
+        )
     else:
         _sync_lots(notice, record)
         _sync_deadlines(notice, record.deadlines, change)

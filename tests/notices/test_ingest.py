@@ -205,3 +205,13 @@ def test_reading_in_parallel_workers_stores_the_same_as_reading_alone(tmp_path):
     assert code == 0, err
     assert sorted(Notice.objects.values_list("source", "source_id", "title")) == parallel
     assert sorted((d.notice.source_id, d.kind, d.lot, d.at) for d in Deadline.objects.select_related("notice")) == deadlines
+
+
+def test_grouped_commits_keep_each_notice_atomic(tmp_path):
+    good = corpus_path("eforms-sdk-1.15.1", "cn_24_open.xml")
+    bad = tmp_path / "broken.xml"
+    bad.write_bytes(b"<ContractNotice>")
+    code, out, err = run("--group", "50", str(good), str(bad), str(corpus_path("hilma-sdk", "E3_minimum.xml")))
+    assert code == 1
+    assert out.strip() == "new: 2, updated: 0, unchanged: 0, rejected: 1"
+    assert Notice.objects.count() == 2 and Rejection.objects.count() == 1

@@ -9,7 +9,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from notices import readers
-from notices.ingest import Tally, write
+from notices.ingest import Tally, write_all
 from notices.reading import read_all
 from notices.sources import expand
 
@@ -27,10 +27,16 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="read only; store nothing")
         parser.add_argument("--json", dest="as_json", action="store_true", help="print one JSON object per notice per line")
         parser.add_argument(
+            "--group",
+            type=int,
+            default=1,
+            help="payloads per commit (each notice stays atomic); 50 speeds up bulk loads on SQLite",
+        )
+        parser.add_argument(
             "--jobs", type=int, default=None, help="processes that read in parallel (default: the cores, for many files)"
         )
 
-    def handle(self, *args, targets, format, url, dry_run, as_json, jobs, **options):
+    def handle(self, *args, targets, format, url, dry_run, as_json, jobs, group, **options):
         verbosity = options["verbosity"]
         paths = [p for target in targets for p in expand(target)]
         if not paths:
@@ -39,14 +45,19 @@ class Command(BaseCommand):
             jobs = min(os.cpu_count() or 1, 4) if len(paths) >= 100 else 1
         tally = Tally()
         progress = len(paths) > 1 and verbosity > 0 and self.stderr.isatty()
-        for index, (payload, outcome) in enumerate(read_all(paths, format, url, jobs), 1):
+        outcomes = read_all(paths, format, url, jobs)
+        if dry_run:
+            outcomes = (outcome for _, outcome in outcomes)
+        else:
+            outcomes = write_all(outcomes, group)
+        for index, outcome in enumerate(outcomes, 1):
             if progress:
                 self.stderr.write(f"\r[{index}/{len(paths)}] {outcome.origin[-60:]:<60}", ending="")
             if dry_run:
                 tally.counts["read"] += len(outcome.records)
                 tally.counts["rejected"] += len(outcome.errors)
             else:
-                tally.add(write(payload, outcome))
+                tally.add(outcome)
             for error in outcome.errors:
                 self._error(error, progress)
             if as_json:

@@ -1,0 +1,139 @@
+"""Ingest benchmark: N eForms notices (the corpus examples with fresh notice and procedure ids, written
+as files) ingested into a fresh SQLite database by the real command, ``manage.py ingest FOLDER``: readers
+in worker processes, the one writer, one transaction per notice.
+
+    .venv/bin/python bench/ingest.py [--count 20000] [--jobs 2] [--database-url postgres://...]
+
+Prints notices per second end to end, the same for plain lxml parsing of the same files (and the ratio),
+and the writer's resident memory at each quarter of the run (flat = no growth with the count).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CORPUS = Path(os.environ.get("TRACKER_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+NOTICE_ID = re.compile(rb'(<cbc:ID schemeName="notice-id">)([^<]+)(</cbc:ID>)')
+FOLDER_ID = re.compile(rb"(<cbc:ContractFolderID>)([^<]+)(</cbc:ContractFolderID>)")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def templates() -> list[bytes]:
+    from notices.readers import eforms
+
+    found = []
+    for path in sorted([*CORPUS.glob("eforms-sdk-1.15.1/*.xml"), *CORPUS.glob("hilma-sdk/*.xml")]):
+        data = path.read_bytes()
+        if b"efac:Changes" in data or not NOTICE_ID.search(data):
+            continue  # change notices point at other notices; the benchmark wants fresh ones
+        eforms.read(data)  # only templates that read
+        found.append(data)
+    return found
+
+
+def fresh(template: bytes, index: int) -> bytes:
+    new = str(uuid.UUID(int=index + 1)).encode()
+    data = NOTICE_ID.sub(lambda m: m.group(1) + new + m.group(3), template, count=1)
+    return FOLDER_ID.sub(lambda m: m.group(1) + b"bench-" + new + m.group(3), data, count=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=20000)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--group", type=int, default=1, help="payloads per commit (ingest --group)")
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        sys.exit(f"the corpus is not at {CORPUS}")
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    os.environ["TRACKER_VAR_DIR"] = str(tmp)
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from lxml import etree
+
+    from notices import reading
+    from notices.models import Notice
+
+    call_command("migrate", verbosity=0)
+    bases = templates()
+    folder = tmp / "notices"
+    folder.mkdir()
+    paths = []
+    for i in range(args.count):
+        path = folder / f"{i // 1000:03d}" / f"{i:06d}.xml"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(fresh(bases[i % len(bases)], i))
+        paths.append(path)
+    total_bytes = sum(p.stat().st_size for p in paths)
+
+    start = time.perf_counter()
+    for path in paths:
+        etree.fromstring(path.read_bytes())
+    lxml_seconds = time.perf_counter() - start
+
+    # Sample the writer's memory as the run goes, through the pipeline the command uses.
+    memory = [rss_mb()]
+    marks = {args.count * q // 4 for q in (1, 2, 3, 4)}
+    original = reading.read_all
+
+    def sampled(*a, **kw):
+        for index, item in enumerate(original(*a, **kw), 1):
+            yield item
+            if index in marks:
+                memory.append(rss_mb())
+
+    reading.read_all = sampled
+    import notices.management.commands.ingest as command
+
+    command.read_all = sampled
+    start = time.perf_counter()
+    call_command("ingest", str(folder), "--jobs", str(args.jobs), "--group", str(args.group), verbosity=0)
+    seconds = time.perf_counter() - start
+    stored = Notice.objects.count()
+
+    rate, lxml_rate = args.count / seconds, args.count / lxml_seconds
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {_cpu()}, Python {platform.python_version()}")
+    print(f"database: {django.db.connection.vendor}; reader processes: {args.jobs}; payloads per commit: {args.group}")
+    print(f"notices: {args.count} ({total_bytes / 1e6:.0f} MB of XML from {len(bases)} corpus templates)")
+    print(f"stored: {stored}")
+    print(f"end to end: {seconds:.1f} s, {rate:,.0f} notices/s")
+    print(f"plain lxml parsing: {lxml_seconds:.2f} s, {lxml_rate:,.0f} notices/s; end to end is {lxml_rate / rate:.1f}x slower")
+    print("writer's resident memory (MB) at start, 1/4, 1/2, 3/4, end: " + ", ".join(f"{m:.0f}" for m in memory))
+    print(f"growth from 1/4 to end: {memory[-1] - memory[1]:+.0f} MB")
+    shutil.rmtree(tmp)
+
+
+def _cpu() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+if __name__ == "__main__":
+    main()
