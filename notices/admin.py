@@ -84,7 +84,7 @@ class VersionInline(ReadOnlyInline):
 @admin.register(Notice)
 class NoticeAdmin(ReadOnlyAdmin):
     list_display = ("title_short", "source", "notice_type", "status", "next_deadline", "published_at")
-    list_filter = ("source", "status", "notice_type", "language")
+    list_filter = ("source", "status", "notice_type", "language", ("warnings", admin.EmptyFieldListFilter))
     search_fields = ("title", "source_id", "procedure_id", "buyers__name", "buyers__identifiers__value")
     date_hierarchy = "published_at"
     inlines = [DeadlineInline, LotInline, VersionInline]

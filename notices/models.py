@@ -95,6 +95,7 @@ class Notice(models.Model):
     currency = models.CharField(max_length=3, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     source_url = models.CharField(max_length=1000, blank=True)
+    warnings = models.JSONField(default=list, blank=True, help_text="What the reader flagged for a person")
     buyers = models.ManyToManyField(Buyer, related_name="notices", blank=True)
     contacts = models.ManyToManyField(ContactPoint, related_name="notices", blank=True)
     current_version = models.ForeignKey(

@@ -162,6 +162,9 @@ class NoticeRecord:
     estimated_value: Decimal | None = None
     currency: str | None = None
     source_url: str | None = None
+    # What the reader read around but could not use (an impossible deadline date): stored with the
+    # notice and shown to operators; not part of the as_json() contract.
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.source not in SOURCES:

@@ -227,6 +227,7 @@ def _apply_fields(notice: Notice, record: NoticeRecord, created: bool) -> list[s
         "currency": record.currency or "",
         "published_at": record.published_at,
         "source_url": record.source_url or "",
+        "warnings": list(record.warnings),
     }
     changed = []
     for name, value in values.items():

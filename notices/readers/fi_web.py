@@ -643,6 +643,10 @@ def read_item(item: _Item, page: _Page) -> NoticeRecord | None:
         links=tuple(links),
         published_at=published_at,
         source_url=own_link or page.url,
+        warnings=tuple(
+            f"a deadline at a date or time that does not exist was left out: {sentence!r}"
+            for sentence in ft.find_impossible_deadlines(heading_text + "\n" + body, lang)
+        ),
     )
 
 

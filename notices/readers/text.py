@@ -414,6 +414,19 @@ def find_deadlines(text: str, lang: str | None = None) -> list[FoundDeadline]:
     ]
 
 
+def find_impossible_deadlines(text: str, lang: str | None = None) -> list[str]:
+    """Sentences that set a deadline (by their words) at a date or time that does not exist (31.2.2016,
+    klo 25.00): not deadlines, but a person must hear of them, so the reader flags them."""
+    flagged = []
+    for sentence in sentences(text):
+        instants = find_instants(sentence, lang)
+        for index, instant in enumerate(instants):
+            if instant.impossible and deadline_kind(_clause(sentence, instants, index)):
+                flagged.append(sentence)
+                break
+    return flagged
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Contact details
 # ---------------------------------------------------------------------------------------------------------

@@ -215,3 +215,21 @@ def test_grouped_commits_keep_each_notice_atomic(tmp_path):
     assert code == 1
     assert out.strip() == "new: 2, updated: 0, unchanged: 0, rejected: 1"
     assert Notice.objects.count() == 2 and Rejection.objects.count() == 1
+
+
+def test_an_impossible_deadline_on_a_web_page_is_flagged_not_dropped_silently(tmp_path):
+    page = tmp_path / "impossible.html"
+    page.write_text(
+        """<html lang="fi"><head><meta charset="utf-8"></head><body><article>
+        <h2>Kansallinen hankintailmoitus: Ruokapalvelut 2027</h2>
+        <p>Esimerkkilän kaupunki (Y-tunnus 2345678-0) pyytää tarjouksia ruokapalveluista.</p>
+        <p>Kysymykset viimeistään 10.1.2027 klo 12.00.</p>
+        <p>Tarjoukset 31.2.2027 klo 16.00 mennessä.</p></article></body></html>""",
+        encoding="utf-8",
+    )
+    code, out, err = run(str(page), "--url", "https://www.esimerkkila.example/uutiset")
+    assert code == 0
+    assert "flagged:" in err and "impossible.html" in err and "31.2.2027" in err
+    notice = Notice.objects.get()
+    assert [d.kind for d in notice.deadlines.all()] == ["questions"]
+    assert len(notice.warnings) == 1 and "31.2.2027" in notice.warnings[0]

@@ -60,6 +60,9 @@ class Command(BaseCommand):
                 tally.add(outcome)
             for error in outcome.errors:
                 self._error(error, progress)
+            for record in outcome.records:
+                for warning in record.warnings:
+                    self.stderr.write(self.style.WARNING(f"flagged: {outcome.origin}: {record.title[:60]}: {warning}"))
             if as_json:
                 for record in outcome.records:
                     self.stdout.write(json.dumps(record.as_json(), ensure_ascii=False))
