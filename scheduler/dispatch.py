@@ -10,18 +10,22 @@ One tick (``Dispatcher.run_once``):
    one SMTP connection, until nothing is due or the dispatcher is told to stop.
 
 **Claiming** (healthchecks style): select up to ``batch_size`` candidate ids, then one conditional
-``UPDATE ... SET state='sending', claimed_by=<worker/batch> WHERE id IN (...) AND state IN ('scheduled',
-'retry') AND next_attempt_at <= now``; the rows are re-read by ``claimed_by``. The database decides who
-won each row (row locks on PostgreSQL, the write lock on SQLite), so two dispatchers never hold the same
-row. Just before each message goes to SMTP the row is touched with another conditional UPDATE (still
-ours, still in sending, deadline not reached): if that fails the row is not sent. Right after SMTP accepts
-it, the row is marked ``sent``.
+``UPDATE ... SET state='sending', claimed_by=<worker/batch>, claimed_at=now WHERE id IN (...) AND state
+IN ('scheduled', 'retry') AND next_attempt_at <= now``; the rows are re-read by ``claimed_by``. The
+database decides who won each row (row locks on PostgreSQL, the write lock on SQLite), so two dispatchers
+never hold the same row. A claim is a lease of ``stuck_after`` seconds: only after that may another
+dispatcher recover the row. Before each mail goes to SMTP the dispatcher checks the deadline (minus
+``margin``, 10 s) and, once the claim is older than half the lease, renews it with a conditional UPDATE
+(and skips the row if that fails). Right after SMTP accepts a mail its row is marked ``sent``, one row
+at a time.
 
-**Delivery guarantee**: at least once, never after the deadline. A crash (kill -9, power loss) between
-SMTP accepting a mail and the ``sent`` mark leaves that one row in ``sending``; after ``stuck_after`` it
-is retried, so it may arrive twice. Each worker has at most one row between "touched" and "marked", so a
-crash duplicates at most one mail per worker. Rows claimed but not yet touched are never sent by the dead
-worker and are recovered without duplicates. Nothing is lost: every mail is a row before it is sent.
+**Delivery guarantee**: at least once, never after the deadline. Every mail is a row before it is sent,
+so nothing is lost. A crash (kill -9, power loss) between SMTP accepting a mail and its ``sent`` mark
+leaves that row in ``sending``; after ``stuck_after`` it is recovered and sent again, so it may arrive
+twice. A dispatcher sends one mail at a time, so a crash duplicates at most one mail per dispatcher
+(``runscheduler`` runs ``--senders`` of them, 2 by default; never more than the rows that were in
+``sending``); rows claimed but not sent are recovered without duplicates. Nothing is handed to SMTP later than ``margin`` before its deadline, by a live worker or
+after a recovery. (Clocks of hosts running dispatchers must agree to well within ``stuck_after / 2``.)
 
 **Failures**: a connection that cannot be opened (server down, refused) puts the rows back to ``retry``
 without using up an attempt, and the dispatcher backs off (``outage_backoff``, doubling up to
@@ -200,6 +204,7 @@ class Dispatcher:
 
     def send(self, model, token: str, rows: list, connection, stats: Stats, fixed_now=None):
         """Send claimed rows one by one over ``connection`` (opened on first use); returns the connection."""
+        lease = min((row.claimed_at for row in rows), default=None)
         for index, row in enumerate(rows):
             if self.stop.is_set():
                 stats.released += self.release(model, token, rows[index:])
@@ -224,21 +229,23 @@ class Dispatcher:
                 log.exception("building %s %s failed", model._meta.model_name, row.pk)
                 self._failed_attempt(model, token, row, now, exc, stats, permanent=False)
                 continue
-            # The last word before SMTP: still ours, and its deadline not within the margin.
+            # The last word before SMTP: its deadline not within the margin (planning never changes a row
+            # in sending, so the loaded value is the truth), and the claim still ours.
             now = fixed_now or timezone.now()
-            touch = mine
-            if row.not_after_field:
-                limit = now + dt.timedelta(seconds=self.margin)
-                touch = touch.filter(
-                    Q(**{f"{row.not_after_field}__isnull": True}) | Q(**{f"{row.not_after_field}__gt": limit})
-                )
-            if not touch.update(claimed_at=now):
+            not_after = getattr(row, row.not_after_field) if row.not_after_field else None
+            if not_after is not None and not_after <= now + dt.timedelta(seconds=self.margin):
                 stats.missed += mine.update(
                     state=State.MISSED,
                     updated_at=now,
                     last_error="its deadline passed before it could be sent",
                 )
                 continue
+            if now - lease >= dt.timedelta(seconds=self.stuck_after / 2):
+                # Held for a while: renew the claim in the database before sending, so a recovery can
+                # never overlap a send. (A younger claim cannot have been recovered yet.)
+                if not mine.update(claimed_at=now):
+                    continue  # recovered by another dispatcher: not ours any more
+                lease = now
             try:
                 if connection is None:
                     connection = self._open()

@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from collections import OrderedDict
+from email import encoders
+from email.mime.base import MIMEBase
+from email.mime.text import MIMEText
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from icalendar import Calendar, Event
@@ -32,7 +37,8 @@ from scheduler.planning import HELSINKI
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("fi", "sv", "en")
-ICS_MIMETYPE = "text/calendar"
+# Stands for the subscriber's own unsubscribe link in bodies rendered once for many (survives escaping).
+LINK_PLACEHOLDER = "UNSUBSCRIBE-LINK-7f3c1e9a5b"
 
 
 def kind_label(kind: str) -> str:
@@ -82,12 +88,14 @@ def ics_uid(notice_id: int, lot: str, kind: str) -> str:
 
 
 class MailCache:
-    """What a batch shares: one .ics per deadline version and language, one PDF per notice version."""
+    """What mails share (MIME parts are never changed once built, so one object serves many mails):
+    one .ics per deadline version and language, one PDF per notice version and language."""
 
     def __init__(self, size: int = 256):
         self.size = size
         self.ics: OrderedDict = OrderedDict()
         self.pdf: OrderedDict = OrderedDict()
+        self.bodies: OrderedDict = OrderedDict()
 
     def get(self, store: OrderedDict, key, build):
         if key in store:
@@ -122,6 +130,26 @@ def ics_bytes(events: list[dict]) -> bytes:
     return cal.to_ical()
 
 
+def ics_part(filename: str, content: bytes) -> MIMEBase:
+    part = MIMEText(content.decode("utf-8"), "calendar", "utf-8")
+    part.set_param("method", "PUBLISH")
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part
+
+
+def file_part(attachment) -> MIMEBase | None:
+    """A base64 MIME part from ``(filename, mimetype, bytes)``; None for None."""
+    if not attachment:
+        return None
+    filename, mimetype, content = attachment
+    maintype, _, subtype = mimetype.partition("/")
+    part = MIMEBase(maintype, subtype or "octet-stream")
+    part.set_payload(content)
+    encoders.encode_base64(part)
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part
+
+
 def pdf_summary(notice, lang: str):
     """``(filename, mimetype, bytes)`` from ``notices.pdf.render_summary`` when that module exists, else
     None. A PDF that fails to render is logged and left out: the reminder matters more."""
@@ -137,6 +165,18 @@ def pdf_summary(notice, lang: str):
     except Exception:  # noqa: BLE001 - any renderer failure must not stop a reminder
         log.exception("PDF summary of notice %s failed; sending without it", notice.pk)
         return None
+
+
+class Email(EmailMultiAlternatives):
+    """Django's mail with its MIME boundaries chosen up front: random, so they cannot occur in the content,
+    which spares the generator a regular expression compiled per part to check that they don't."""
+
+    def message(self):
+        msg = super().message()
+        for part in msg.walk():
+            if part.is_multipart() and part.get_boundary() is None:
+                part.set_boundary(f"=_{secrets.token_hex(16)}")
+        return msg
 
 
 class Builder:
@@ -170,9 +210,24 @@ class Builder:
             "site_url": settings.SITE_URL,
         }
 
-    def _email(self, subscription, subject, template, context, headers, message_id) -> EmailMultiAlternatives:
-        text = render_to_string(f"emails/{template}.txt", context)
-        html = render_to_string(f"emails/{template}.html", context)
+    def _bodies(self, template: str, context: dict, key=None) -> tuple[str, str]:
+        """Text and HTML. With a ``key`` (everything in the context but the subscriber's unsubscribe link)
+        they are rendered once and shared: the link is put in afterwards."""
+        if key is None:
+            return (
+                render_to_string(f"emails/{template}.txt", context),
+                render_to_string(f"emails/{template}.html", context),
+            )
+        url = context["unsubscribe_url"]
+        text, html = self.cache.get(
+            self.cache.bodies,
+            (template, key),
+            lambda: self._bodies(template, {**context, "unsubscribe_url": LINK_PLACEHOLDER}),
+        )
+        return text.replace(LINK_PLACEHOLDER, url), html.replace(LINK_PLACEHOLDER, str(escape(url)))
+
+    def _email(self, subscription, subject, template, context, headers, message_id, key=None) -> Email:
+        text, html = self._bodies(template, context, key)
         headers = {
             "Message-ID": f"<{message_id}@{links.site_host()}>",
             "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
@@ -180,7 +235,7 @@ class Builder:
             "Auto-Submitted": "auto-generated",
             **headers,
         }
-        mail = EmailMultiAlternatives(
+        mail = Email(
             subject=one_line(subject, 200),
             body=text,
             from_email=settings.DEFAULT_FROM_EMAIL,
@@ -205,23 +260,31 @@ class Builder:
             "url": links.notice_url(notice.pk),
         }
 
-    def _ics(self, notice, deadline, at: dt.datetime, lang: str) -> bytes:
+    def _ics(self, notice, deadline, at: dt.datetime, lang: str) -> MIMEBase:
+        """The .ics part for one deadline version and language, built once and shared by the batch."""
         key = (deadline.pk, deadline.sequence, at, lang, notice.updated_at)
         return self.cache.get(
             self.cache.ics,
             key,
-            lambda: ics_bytes(
-                [self._event(notice, deadline.lot, deadline.kind, deadline.sequence, at, lang)]
+            lambda: ics_part(
+                f"deadline-{notice.pk}.ics",
+                ics_bytes([self._event(notice, deadline.lot, deadline.kind, deadline.sequence, at, lang)]),
             ),
         )
 
-    def _attach_pdf(self, mail, notice, lang: str) -> None:
-        pdf = self.cache.get(
-            self.cache.pdf, (notice.pk, notice.updated_at, lang), lambda: pdf_summary(notice, lang)
+    def _attach_pdf(self, mail, notice, lang: str, now: dt.datetime) -> None:
+        """The notice's PDF summary, as one shared MIME part per notice version, language and five
+        minutes (notices.pdf keeps its own cache; this only spares the lookups and the base64)."""
+        if not getattr(settings, "SCHEDULER_ATTACH_PDF", True):
+            return
+        bucket = int(now.timestamp()) // 300
+        part = self.cache.get(
+            self.cache.pdf,
+            (notice.pk, notice.updated_at, lang, bucket),
+            lambda: file_part(pdf_summary(notice, lang)),
         )
-        if pdf:
-            filename, mimetype, content = pdf
-            mail.attach(filename, content, mimetype)
+        if part is not None:
+            mail.attach(part)
 
     # -- the mails ---------------------------------------------------------------------------------
 
@@ -247,6 +310,8 @@ class Builder:
                 "when": context["deadline_local"],
                 "title": one_line(context["title"], 120),
             }
+            # Reminders of one deadline sent in the same minute share their rendered bodies.
+            key = (lang, notice.pk, notice.updated_at, subscription.lot, deadline.pk, reminder.deadline_at)
             mail = self._email(
                 subscription,
                 subject,
@@ -254,13 +319,10 @@ class Builder:
                 context,
                 {"X-Reminder-ID": str(reminder.pk)},
                 f"reminder-{reminder.pk}",
+                key=(*key, context["time_left"]),
             )
-            mail.attach(
-                f"deadline-{notice.pk}.ics",
-                self._ics(notice, deadline, reminder.deadline_at, lang),
-                ICS_MIMETYPE,
-            )
-            self._attach_pdf(mail, notice, lang)
+            mail.attach(self._ics(notice, deadline, reminder.deadline_at, lang))
+            self._attach_pdf(mail, notice, lang, now)
         return mail
 
     def message(self, message: Message, now: dt.datetime | None = None) -> EmailMultiAlternatives:
@@ -308,6 +370,6 @@ class Builder:
             subject = _("Deadline moved: %(title)s") % {"title": title}
             mail = self._email(subscription, subject, "moved", context, headers, msgid)
             if events:
-                mail.attach(f"deadline-{notice.pk}.ics", ics_bytes(events), ICS_MIMETYPE)
-            self._attach_pdf(mail, notice, lang)
+                mail.attach(ics_part(f"deadline-{notice.pk}.ics", ics_bytes(events)))
+            self._attach_pdf(mail, notice, lang, now)
         return mail

@@ -314,3 +314,25 @@ def test_the_pdf_summary_is_attached_when_notices_pdf_exists(smtp, monkeypatch):
         (pdf,) = [p for p in mail.walk() if p.get_content_type() == "application/pdf"]
         assert pdf.get_filename() == f"notice-{notice.pk}.pdf" and pdf.get_content() == b"%PDF-1.7 test"
     assert calls == [(notice.pk, "sv")]  # rendered once for the batch
+
+
+def test_a_claim_recovered_by_another_dispatcher_is_not_sent_by_its_first_holder(smtp):
+    from scheduler.dispatch import Stats
+
+    with time_machine.travel(NOW, tick=False):
+        notice = save_notice([("tender", DEADLINE)]).notice
+        subscribe(notice, before=("P7D",))
+    due = utc(2027, 5, 13, 9, 0)
+    slow = Dispatcher("slow", stuck_after=300)
+    with time_machine.travel(due, tick=False):
+        _, token, rows = slow.claim(Reminder, due)
+    assert [r.state for r in rows] == [State.SENDING]
+    # "slow" stalls past its lease; another dispatcher recovers the row and sends it.
+    with time_machine.travel(due + dt.timedelta(seconds=301), tick=False):
+        assert Dispatcher("other", stuck_after=300).run_once().sent == 1
+    # When "slow" wakes up, renewing its claim fails: it does not send.
+    with time_machine.travel(due + dt.timedelta(seconds=302), tick=False):
+        stats = Stats()
+        slow.send(Reminder, token, rows, None, stats)
+    assert stats.sent == 0 and len(smtp.messages) == 1
+    assert Reminder.objects.get().claimed_by.startswith("other/")
