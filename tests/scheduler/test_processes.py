@@ -8,7 +8,6 @@ is shared with subprocesses is explained in conftest.py. No timing is asserted: 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 import signal
 import subprocess
@@ -59,7 +58,11 @@ def seed(count: int, *, notices: int = 1) -> list[int]:
         )
         for n, sub in enumerate(subs)
     )
-    return [r.pk for r in rows] if all(r.pk for r in rows) else list(Reminder.objects.values_list("pk", flat=True))
+    return (
+        [r.pk for r in rows]
+        if all(r.pk for r in rows)
+        else list(Reminder.objects.values_list("pk", flat=True))
+    )
 
 
 class Scheduler:
@@ -112,7 +115,9 @@ def delivered(server: SMTPServer) -> Counter:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_killed_scheduler_loses_nothing_and_duplicates_at_most_what_was_in_flight(server, processes, tmp_path):
+def test_a_killed_scheduler_loses_nothing_and_duplicates_at_most_what_was_in_flight(
+    server, processes, tmp_path
+):
     ids = seed(1000)
     server.handler.delay = 0.003  # so that the kill lands mid-way
     first = Scheduler(server, tmp_path, "first")
@@ -123,8 +128,9 @@ def test_a_killed_scheduler_loses_nothing_and_duplicates_at_most_what_was_in_fli
     in_flight = Reminder.objects.filter(state=State.SENDING).count()
     assert 0 < len(at_kill) < 1000, "the kill should land while it is sending"
     assert in_flight >= 1
-    # Everything the server accepted is marked sent, except at most the one between SMTP and the mark.
-    assert len(at_kill) - Reminder.objects.filter(state=State.SENT).count() <= 1
+    # Everything the server accepted is marked sent, except at most the one mail each sender (2) had
+    # between SMTP and the mark.
+    assert len(at_kill) - Reminder.objects.filter(state=State.SENT).count() <= 2
 
     second = Scheduler(server, tmp_path, "second", "--stuck-after", "2")
     processes.append(second)
@@ -136,7 +142,7 @@ def test_a_killed_scheduler_loses_nothing_and_duplicates_at_most_what_was_in_fli
     duplicates = sum(n - 1 for n in counts.values())
     assert set(counts) == set(ids) and min(counts.values()) >= 1
     assert duplicates <= in_flight  # the contract: bounded by what was in flight
-    assert duplicates <= 1  # this design: one mail at most per killed worker
+    assert duplicates <= 2  # this design: one mail at most per sender (runscheduler runs 2) killed
     assert Reminder.objects.filter(claimed_by__startswith="second").count() >= 1000 - len(at_kill)
 
 
@@ -171,13 +177,16 @@ def _two_schedulers(server, processes, tmp_path, count: int):
     assert set(counts) == set(ids)
     assert [rid for rid, n in counts.items() if n > 1] == []  # no duplicate
     by_worker = Counter(
-        claimed.split("/")[0] for claimed in Reminder.objects.values_list("claimed_by", flat=True)
+        claimed.split("/")[0].split(".")[0]  # "<worker>.<sender>/<batch>"
+        for claimed in Reminder.objects.values_list("claimed_by", flat=True)
     )
     assert set(by_worker) == {"alpha", "beta"}, by_worker  # both did real work
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL: run with DATABASE_URL=postgres://... (bin/test does)")
+@pytest.mark.skipif(
+    not ON_POSTGRES, reason="needs PostgreSQL: run with DATABASE_URL=postgres://... (bin/test does)"
+)
 @pytest.mark.django_db(transaction=True)
 def test_two_schedulers_on_postgresql_send_5000_reminders_without_a_duplicate(server, processes, tmp_path):
     _two_schedulers(server, processes, tmp_path, 5000)
