@@ -5,6 +5,7 @@ Only ``notices.store`` writes these (the admin shows them read-only). Instants a
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -116,6 +117,13 @@ class Notice(models.Model):
             models.Index(fields=["status", "next_deadline"]),
             models.Index(fields=["status", "closes_at"]),
             models.Index(fields=["published_at"]),
+            # The rare notices whose earliest closing deadline has passed while a later one is ahead
+            # (lots closing at different times): the API's "next deadline still ahead" looks them up here.
+            models.Index(
+                fields=["status", "closes_at"],
+                condition=models.Q(next_deadline__lt=models.F("closes_at")),
+                name="notices_partly_closed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -208,3 +216,87 @@ class Rejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.origin}: {self.reason[:100]}"
+
+
+# --- The REST API: cpv index, officers, tokens and drafts (notices/api.py, notices/officers.py) ----------
+
+
+class NoticeCpv(models.Model):
+    """One CPV code of a notice (procedure or lot): ``Notice.all_cpv`` as rows, so ``?cpv=4523`` is an
+    index range scan. Written by database triggers on notices_notice (migration 0004), never by Python:
+    ingest pays no extra round trip and nothing can forget to keep it in sync."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="cpv_rows", db_constraint=False)
+    code = models.CharField(max_length=20)
+
+    class Meta:
+        indexes = [models.Index(fields=["code", "notice"], name="notices_cpv_code")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}: {self.code}"
+
+
+class OfficerMembership(models.Model):
+    """A user who may draft, publish, correct and cancel notices for a buyer."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="officer_memberships")
+    buyer = models.ForeignKey(Buyer, on_delete=models.CASCADE, related_name="officers")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "buyer"], name="unique_officer_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.buyer}"
+
+
+class ApiToken(models.Model):
+    """A user's API token. Only the SHA-256 of the secret is kept; the secret is shown once, when made.
+    ``prefix`` (the secret's first characters) tells tokens apart in the admin without revealing them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True, help_text="What it is for, e.g. 'procurement system'")
+    prefix = models.CharField(max_length=12, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user}{', ' + self.name if self.name else ''})"
+
+
+class Draft(models.Model):
+    """An officer's notice: a draft until published, then the officer's copy of what was published.
+
+    A draft is not a ``Notice``: nothing public (lists, pages, feeds, PDFs, subscriptions) can see it.
+    Publishing writes a Notice through ``notices.store.save`` (source "officer"), and every correction
+    writes a new version the same way; ``payload`` always holds what the officer last submitted."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft"
+        PUBLISHED = "published"
+        CANCELLED = "cancelled"
+
+    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="drafts")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
+    payload = models.JSONField(default=dict, blank=True)
+    notice = models.OneToOneField(
+        Notice, null=True, blank=True, on_delete=models.SET_NULL, related_name="officer_draft"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["buyer", "state"])]
+
+    def __str__(self) -> str:
+        return f"draft {self.pk}: {str(self.payload.get('title') or '')[:80]}"

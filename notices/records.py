@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-SOURCES = ("eforms", "fi-web", "ocds")
+SOURCES = ("eforms", "fi-web", "ocds", "officer")
 STATUSES = ("active", "cancelled")
 # Deadline kinds and the eForms business term each one is.
 DEADLINE_KINDS = {
