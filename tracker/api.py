@@ -1,10 +1,112 @@
-"""The project's one NinjaAPI; each app mounts its router here."""
+"""The project's one NinjaAPI; each app mounts its router here. OpenAPI at /api/openapi.json, docs at
+/api/docs.
 
-from ninja import NinjaAPI
+Every error leaves in one shape (notices/errors.py): ``{"error": {"code", "message", "fields"}}``. The
+handlers below translate ninja's validation errors (422, with the path of each field), HTTP errors,
+authentication failures (401 with ``WWW-Authenticate: Bearer``), 404s, the officer service's exceptions
+(403, 404, 409, 422) and anything unexpected (500: logged with its traceback, answered without it).
+"""
 
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from notices import officers
+from notices.api import officer_router
 from notices.api import router as notices_router
+from notices.errors import ApiError, body
 from scheduler.api import router as scheduler_router
 
-api = NinjaAPI(title="Procurement notice tracker API", version="1")
+logger = logging.getLogger("tracker.api")
+
+api = NinjaAPI(
+    title="Procurement notice tracker API",
+    version="1",
+    description=(
+        "Public procurement notices, their deadlines and buyers; officers' drafts, publications, corrections "
+        "and cancellations; deadline subscriptions. Authenticate with `Authorization: Bearer <API token>`. "
+        'Every error is `{"error": {"code": ..., "message": ..., "fields": [{"path": [...], "message": ...}]}}`.'
+    ),
+)
+
+
+def _answer(request, status: int, message: str, fields=(), code=None, headers=None):
+    response = api.create_response(request, body(status, message, fields, code), status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _path(loc) -> list:
+    """A pydantic/ninja error location as a path: body fields from the body's root, parameters as
+    ["query", name] / ["path", name]."""
+    loc = list(loc)
+    if loc and loc[0] == "body":
+        return loc[2:] if len(loc) > 2 else loc[1:] or ["body"]
+    return loc
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    fields = [(_path(e.get("loc", ())), e.get("msg", "is not valid")) for e in exc.errors]
+    first = fields[0][1] if len(fields) == 1 else "see fields"
+    return _answer(request, 422, f"The request is not valid: {first}.", fields)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request, exc: ApiError):
+    headers = dict(exc.headers)
+    if exc.status == 401:
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="api"')
+    return _answer(request, exc.status, exc.message, exc.fields, exc.code, headers)
+
+
+@api.exception_handler(officers.OfficerError)
+def _officer_error(request, exc: officers.OfficerError):
+    if isinstance(exc, officers.Invalid):
+        return _answer(request, 422, exc.message, [(list(e.path), e.message) for e in exc.errors])
+    status = {officers.NotFound: 404, officers.NotAllowed: 403, officers.WrongState: 409}.get(type(exc), 400)
+    return _answer(request, status, exc.message)
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request, exc: AuthenticationError):
+    return _answer(request, 401, "Authentication is required.", headers={"WWW-Authenticate": 'Bearer realm="api"'})
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return _answer(request, exc.status_code, str(exc) or "Error.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc: Http404):
+    return _answer(request, 404, "Not found.")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc: PermissionDenied):
+    return _answer(request, 403, str(exc) or "Forbidden.")
+
+
+@api.exception_handler(Exception)
+def _server_error(request, exc: Exception):
+    logger.error("API error on %s %s", request.method, request.path, exc_info=exc)
+    return _answer(request, 500, "Something went wrong on our side; it has been logged.")
+
+
+class HealthOut(Schema):
+    status: str
+
+
+@api.get("/health", response=HealthOut, tags=["health"], summary="Liveness: answers without the database")
+def health(request):
+    return {"status": "ok"}
+
+
 api.add_router("/", notices_router)
+api.add_router("/", officer_router)
 api.add_router("/", scheduler_router)
