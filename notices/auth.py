@@ -99,11 +99,13 @@ def _count_failure(request: HttpRequest) -> None:
             cache.set(key, 1, window)
 
 
-def authenticate(request: HttpRequest) -> ApiToken | None:
+def authenticate(request: HttpRequest, *, other_bearers: bool = False) -> ApiToken | None:
     """The request's token if it sends one that is valid; None if it sends none; raises Unauthorized
-    (401) for a token that is wrong, revoked or expired, and RateLimited (429) after too many."""
+    (401) for a token that is wrong, revoked or expired, and RateLimited (429) after too many.
+    ``other_bearers``: a Bearer value that is not shaped like an API token (a subscription's owner token)
+    is left for the caller (None) instead of refused."""
     secret = bearer(request)
-    if secret is None:
+    if secret is None or (other_bearers and not secret.startswith(SECRET_PREFIX)):
         return None
     _check_not_locked(request)
     token = token_for(secret)
@@ -115,8 +117,10 @@ def authenticate(request: HttpRequest) -> ApiToken | None:
 
 
 def request_user(request: HttpRequest):
-    """The user a request acts for: its API token's user, else its logged-in session user, else None."""
-    token = authenticate(request)
+    """The user a request acts for: its API token's user, else its logged-in session user, else None.
+    A Bearer value that is not an API token is left alone (the subscriptions API reads it as an owner
+    token)."""
+    token = authenticate(request, other_bearers=True)
     if token is not None:
         return token.user
     user = getattr(request, "user", None)

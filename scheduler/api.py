@@ -5,9 +5,13 @@ the subscription is active at once; otherwise it is ``pending`` and a confirmati
 opt-in): nothing else is ever sent to that address until its link is opened. The answer (201) carries the
 owner's secret ``token`` - shown this once, only its hash is kept.
 
-``GET`` / ``DELETE /api/subscriptions/{id}`` are for the owner: the logged-in user who made it, or whoever
-holds its token, passed as ``?token=...`` or ``Authorization: Bearer ...``. Anyone else gets 404, the same
-answer as for an id that does not exist. ``DELETE`` unsubscribes (the row stays, status ``unsubscribed``,
+``GET`` / ``DELETE /api/subscriptions/{id}`` are for the owner: the user who made it (logged in, or sending
+their API token as ``Authorization: Bearer ptk_...``), or whoever holds the subscription's own token, passed
+as ``?token=...`` or ``Authorization: Bearer ...``. Anyone else gets 404, the same answer as for an id that
+does not exist. ``GET /api/subscriptions`` lists the signed-in user's own subscriptions (API token or
+session). Requests with an API token need no CSRF token; a logged-in browser session does.
+
+Errors use the API's one shape (notices/errors.py), except the 429 body below, kept as it was. ``DELETE`` unsubscribes (the row stays, status ``unsubscribed``,
 its waiting reminders ``cancelled``) and answers 204.
 
 Requests that send a confirmation mail are rate-limited, per address (``SCHEDULER_RATE_PER_ADDRESS``, 5
@@ -30,6 +34,8 @@ from ninja.errors import ValidationError
 from ninja.utils import check_csrf
 from pydantic import field_validator
 
+from notices.auth import bearer, request_user
+from notices.errors import ErrorOut, Forbidden, NotFound, Unauthorized
 from notices.models import Lot, Notice
 from scheduler import dispatch, planning
 from scheduler.models import Message, Reminder, Subscription
@@ -125,8 +131,12 @@ class SubscriptionCreated(SubscriptionOut):
     token: str
 
 
-class Error(Schema):
-    detail: str
+Error = ErrorOut  # the API's one error shape
+
+
+class SubscriptionList(Schema):
+    items: list[SubscriptionOut]
+    count: int
 
 
 class RateLimited(Schema):
@@ -213,42 +223,46 @@ def _rate_limit(email: str, ip: str | None, now: dt.datetime) -> tuple[str, int]
 
 
 def _bearer(request: HttpRequest) -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+    return bearer(request)
 
 
 def _owned(request: HttpRequest, subscription_id: int) -> Subscription | None:
+    user = request_user(request)
     subscription = Subscription.objects.filter(pk=subscription_id).first()
     if subscription is None:
         return None
     token = request.GET.get("token") or _bearer(request)
     if token and subscription.token_matches(token):
         return subscription
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and subscription.user_id == user.pk:
+    if user is not None and subscription.user_id == user.pk:
         return subscription
     return None
 
 
 def _csrf_failed(request: HttpRequest) -> bool:
     """A logged-in browser session must prove the request came from our pages (token owners need not)."""
+    if getattr(request, "api_token", None) is not None:
+        return False  # authenticated by an API token in a header: no cookie, no CSRF
     return check_csrf(request) is not None
+
+
+_CSRF = "CSRF check failed: send the csrftoken cookie's value in X-CSRFToken."
+_NOT_YOURS = "No such subscription (or not yours: pass its token)."
 
 
 @router.post(
     "/subscriptions",
-    response={201: SubscriptionCreated, 403: Error, 404: Error, 429: RateLimited},
+    response={201: SubscriptionCreated, 401: Error, 403: Error, 404: Error, 422: Error, 429: RateLimited},
     summary="Follow a notice's deadlines",
 )
 def create_subscription(request, payload: SubscriptionIn, response: HttpResponse):
     now = timezone.now()
-    user = request.user if request.user.is_authenticated else None
+    user = request_user(request)
     if user is not None and _csrf_failed(request):
-        return Status(403, {"detail": "CSRF check failed: send the csrftoken cookie's value in X-CSRFToken."})
+        raise Forbidden(_CSRF)
     notice = Notice.objects.filter(pk=payload.notice).first()
     if notice is None:
-        return Status(404, {"detail": f"There is no notice {payload.notice}."})
+        raise NotFound(f"There is no notice {payload.notice}.")
     errors = []
     if notice.status == Notice.Status.CANCELLED:
         errors.append(_error("notice", "this notice has been cancelled"))
@@ -305,21 +319,37 @@ def _error(field: str, message: str) -> dict:
     return {"type": "value_error", "loc": ["body", "payload", field], "msg": message}
 
 
-@router.get("/subscriptions/{subscription_id}", response={200: SubscriptionOut, 404: Error})
+@router.get(
+    "/subscriptions",
+    response={200: SubscriptionList, 401: Error, 429: Error},
+    summary="My subscriptions (API token or logged-in session)",
+)
+def list_subscriptions(request):
+    user = request_user(request)
+    if user is None:
+        raise Unauthorized("Sign in or send your API token: Authorization: Bearer <token>.")
+    rows = list(Subscription.objects.filter(user=user).order_by("-created_at", "-pk")[:500])
+    return {"items": [_out(s) for s in rows], "count": len(rows)}
+
+
+@router.get("/subscriptions/{subscription_id}", response={200: SubscriptionOut, 401: Error, 404: Error, 422: Error, 429: Error})
 def get_subscription(request, subscription_id: int):
     subscription = _owned(request, subscription_id)
     if subscription is None:
-        return Status(404, {"detail": "No such subscription (or not yours: pass its token)."})
+        raise NotFound(_NOT_YOURS)
     return Status(200, _out(subscription))
 
 
-@router.delete("/subscriptions/{subscription_id}", response={204: None, 403: Error, 404: Error})
+@router.delete(
+    "/subscriptions/{subscription_id}",
+    response={204: None, 401: Error, 403: Error, 404: Error, 422: Error, 429: Error},
+)
 def delete_subscription(request, subscription_id: int):
     subscription = _owned(request, subscription_id)
     if subscription is None:
-        return Status(404, {"detail": "No such subscription (or not yours: pass its token)."})
+        raise NotFound(_NOT_YOURS)
     token = request.GET.get("token") or _bearer(request)
     if not (token and subscription.token_matches(token)) and _csrf_failed(request):
-        return Status(403, {"detail": "CSRF check failed: send the csrftoken cookie's value in X-CSRFToken."})
+        raise Forbidden(_CSRF)
     planning.unsubscribe(subscription)
     return Status(204, None)
