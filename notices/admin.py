@@ -141,3 +141,42 @@ class RejectionAdmin(ReadOnlyAdmin):
 
 def _preview(raw) -> str:
     return bytes(raw[:20000]).decode("utf-8", errors="replace")
+
+
+# --- API tokens and officers (notices/auth.py) -------------------------------------------------------------
+
+from django.contrib import messages  # noqa: E402
+
+from notices.auth import SECRET_PREFIX, hash_secret  # noqa: E402
+from notices.models import ApiToken, OfficerMembership  # noqa: E402
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Adding a token shows its secret once, in the confirmation message; only its hash is stored.
+    Revoke by setting "revoked at"."""
+
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "expires_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("user__username", "name", "prefix")
+    readonly_fields = ("prefix", "created_at", "last_used_at")
+    fields = ("user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
+    raw_id_fields = ("user",)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            import secrets
+
+            secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+            obj.prefix, obj.token_hash = secret[:12], hash_secret(secret)
+            super().save_model(request, obj, form, change)
+            messages.warning(request, f"The new API token is {secret} - copy it now: it is not shown again.")
+            return
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(OfficerMembership)
+class OfficerMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "buyer", "created_at")
+    search_fields = ("user__username", "buyer__name", "buyer__identifiers__value")
+    raw_id_fields = ("user", "buyer")

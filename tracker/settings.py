@@ -107,6 +107,8 @@ SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", False)
 SESSION_COOKIE_SECURE = env.boolean("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.boolean("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.boolean("BEHIND_PROXY", False) else None
 X_FRAME_OPTIONS = "DENY"
 
@@ -128,3 +130,8 @@ SCHEDULER_SEND_MARGIN = env.integer("SCHEDULER_SEND_MARGIN", 10)  # never handed
 SCHEDULER_RATE_PER_ADDRESS = env.integer("SCHEDULER_RATE_PER_ADDRESS", 5)  # confirmations per address/day
 SCHEDULER_RATE_PER_IP = env.integer("SCHEDULER_RATE_PER_IP", 20)  # anonymous subscriptions per IP/hour
 SCHEDULER_JOB_HOOKS = env.strings("SCHEDULER_JOB_HOOKS")  # dotted paths of register(scheduler) functions
+
+# --- REST API (notices/api.py, notices/auth.py, notices/search.py) ------------------------------------
+API_COUNT_CAP = env.integer("API_COUNT_CAP", 10_000)  # list counts are exact up to this, then capped
+API_AUTH_FAILURES = env.integer("API_AUTH_FAILURES", 20)  # bad tokens per client address... (0: no limit)
+API_AUTH_FAILURE_WINDOW = env.integer("API_AUTH_FAILURE_WINDOW", 600)  # ...in this many seconds, then 429
