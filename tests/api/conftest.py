@@ -81,6 +81,16 @@ class Api:
         return self.client.delete(url, **self.headers, **extra)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Failed-token counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def buyers(db):
     """Two buyers with valid Y-tunnus, stored as ingest would (through notices saved by the store)."""
@@ -92,7 +102,7 @@ def buyers(db):
 
 
 def user_with_token(username, *, buyers=(), staff=False) -> tuple[User, str]:
-    user = User.objects.create_user(username, f"{username}@example.fi", "pw-long-enough-1", is_staff=staff)
+    user = User.objects.create_user(username, f"{username}@example.fi", None, is_staff=staff)  # no hashing: fast
     for buyer in buyers:
         OfficerMembership.objects.create(user=user, buyer=buyer)
     _token, secret = create_token(user, "tests")
