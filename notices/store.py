@@ -274,13 +274,11 @@ def _deadline_row(notice: Notice, d: DeadlineRecord) -> Deadline:
 
 
 def _sync_lots(notice: Notice, record: NoticeRecord) -> None:
+    """Make the notice's lots what the record says, keeping the rows of lots that stay."""
     existing = {lot.lot_id: lot for lot in notice.lots.all()}
-    for lot in record.lots:
-        row = existing.pop(lot.id, None) or Lot(notice=notice, lot_id=lot.id)
-        row.title = lot.title or ""
-        row.titles = dict(lot.titles)
-        row.cpv = list(lot.cpv)
-        row.estimated_value = lot.estimated_value
+    for row in _lot_rows(notice, record):
+        kept = existing.pop(row.lot_id, None)
+        row.pk = kept.pk if kept else None
         row.save()
     if existing:
         Lot.objects.filter(pk__in=[lot.pk for lot in existing.values()]).delete()

@@ -196,3 +196,12 @@ def test_receivers_get_the_change_inside_the_transaction():
 def test_a_rejection_keeps_the_bytes_and_the_reason():
     rejection = store.reject(origin="bad.xml", reason="bad.xml: malformed XML at line 3", raw=b"<a>", fmt="eforms")
     assert bytes(rejection.raw) == b"<a>" and rejection.size == 3 and "line 3" in rejection.reason
+
+
+def test_lots_follow_the_latest_version_keeping_rows_of_lots_that_stay():
+    save(record(lots=(LotRecord("LOT-0001", "Markkinointi", ("79340000",)), LotRecord("LOT-0002", "Painotyöt"))))
+    kept = Notice.objects.get().lots.get(lot_id="LOT-0001").pk
+    save(record(lots=(LotRecord("LOT-0001", "Markkinointi ja viestintä", ("79340000", "79341000")),)))
+    (lot,) = Notice.objects.get().lots.all()
+    assert (lot.pk, lot.title, lot.cpv) == (kept, "Markkinointi ja viestintä", ["79340000", "79341000"])
+    assert Notice.objects.get().all_cpv == ["79340000", "79341000"]
