@@ -3,6 +3,7 @@
 * Confirmation: ``TimestampSigner`` over the subscription id, valid ``SCHEDULER_CONFIRM_MAX_AGE``
   seconds (7 days by default).
 * Unsubscribe: ``Signer`` over the subscription id, no expiry (an old mail's link must keep working).
+* "Your reminders" page and its calendar feed: ``Signer`` over the subscription id, no expiry.
 
 Both are signed with ``SECRET_KEY`` and a salt of their own, so one can never be used as the other, and
 neither gives access to the API (that needs the owner's token or login).
@@ -18,6 +19,7 @@ from django.urls import reverse
 
 CONFIRM_SALT = "scheduler.confirm"
 UNSUBSCRIBE_SALT = "scheduler.unsubscribe"
+REMINDERS_SALT = "scheduler.reminders"
 
 
 def confirm_max_age() -> int:
@@ -64,3 +66,21 @@ def confirm_url(subscription_id: int) -> str:
 
 def unsubscribe_url(subscription_id: int) -> str:
     return absolute(reverse("scheduler:unsubscribe", args=[unsubscribe_token(subscription_id)]))
+
+
+def reminders_token(subscription_id: int) -> str:
+    return signing.Signer(salt=REMINDERS_SALT).sign(str(subscription_id))
+
+
+def read_reminders_token(token: str) -> int:
+    return int(signing.Signer(salt=REMINDERS_SALT).unsign(token))
+
+
+def reminders_url(subscription_id: int) -> str:
+    """The subscriber's "your reminders" page (what is planned, the calendar feed, unsubscribe)."""
+    return absolute(reverse("scheduler:reminders", args=[reminders_token(subscription_id)]))
+
+
+def calendar_url(subscription_id: int) -> str:
+    """The subscription's iCalendar feed: the deadlines it follows, with the mails' UIDs."""
+    return absolute(reverse("scheduler:calendar", args=[reminders_token(subscription_id)]))
