@@ -35,6 +35,9 @@ from notices.schemas import (
     DeadlineList,
     DraftIn,
     DraftPatch,
+    InputSchema,
+    Instant,
+    _unstorable,
     MeOut,
     NoticeList,
     NoticeOut,
@@ -55,13 +58,13 @@ _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut
 # --- public: notices --------------------------------------------------------------------------------------
 
 
-class NoticeFilters(Schema):
+class NoticeFilters(InputSchema):
     q: str | None = Field(None, max_length=500, description="Words in titles and descriptions, any language")
     status: Literal["open", "closed", "cancelled"] | None = Field(
         None, description="open: a tender/participation deadline still ahead; closed: none ahead; cancelled"
     )
-    deadline_after: dt.datetime | None = Field(None, description="Has a tender/participation deadline at or after")
-    deadline_before: dt.datetime | None = Field(None, description="... and before this instant")
+    deadline_after: Instant | None = Field(None, description="Has a tender/participation deadline at or after")
+    deadline_before: Instant | None = Field(None, description="... and before this instant")
     cpv: str | None = Field(None, max_length=10, description="CPV code prefix (procedure's or any lot's): 45, 4523")
     buyer: str | None = Field(None, max_length=100, description="Buyer identifier in any form: 0206714-5, FI02067145")
     country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$", description="Buyer's country, ISO 3166-1 alpha-2")
@@ -285,6 +288,8 @@ def notice_summary_pdf(request, notice_id: int, lang: Literal["fi", "sv", "en"] 
     description="`identifier` in any written form (0206714-5, FI02067145, FI-PRO:0206714-5) or the buyer's id.",
 )
 def get_buyer(request, identifier: str):
+    if _unstorable(identifier) or len(identifier) > 200:
+        raise NotFound("No buyer has that identifier.")
     buyer = search.buyers_for(identifier).order_by("pk").first()
     if buyer is None and identifier.isdigit() and len(identifier) < 12:
         buyer = Buyer.objects.filter(pk=int(identifier)).first()
@@ -310,9 +315,9 @@ def get_buyer(request, identifier: str):
     }
 
 
-class DeadlineFilters(Schema):
-    after: dt.datetime | None = Field(None, description="From this instant on (default: now)")
-    before: dt.datetime | None = Field(None, description="Before this instant")
+class DeadlineFilters(InputSchema):
+    after: Instant | None = Field(None, description="From this instant on (default: now)")
+    before: Instant | None = Field(None, description="Before this instant")
     kind: DeadlineKind | None = None
     cpv: str | None = Field(None, max_length=10, description="CPV code prefix")
     buyer: str | None = Field(None, max_length=100, description="Buyer identifier in any form")

@@ -5,12 +5,62 @@ carry ``at_helsinki``, the same instant in Europe/Helsinki."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import ModelSchema, Schema
-from pydantic import Field
+from pydantic import AfterValidator, Field, model_validator
 
 from notices.models import ApiToken, BuyerIdentifier, ContactPoint, Lot, NoticeVersion
+
+def _unstorable(value) -> bool:
+    """Text a database cannot store: a NUL character or a lone UTF-16 surrogate (JSON allows both)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_unstorable(v) for v in value)
+    return False
+
+
+class InputSchema(Schema):
+    """Base of every input: text with a NUL character or a lone surrogate is refused (422)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data):
+        raw = getattr(data, "_obj", data)  # ninja wraps inputs in a DjangoGetter
+        if _unstorable(raw if isinstance(raw, (dict, list, str)) else getattr(raw, "__dict__", None)):
+            raise ValueError("text must not contain NUL characters or lone surrogates")
+        return data
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """An instant in UTC; one written without an offset is taken as UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        value = value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("the instant is out of range") from None
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """An instant that says its UTC offset (kept as written, so the officer's own time is shown back)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("give the instant with its UTC offset, e.g. 2027-05-20T12:00:00+03:00")
+    _utc(value)
+    return value
+
+
+Instant = Annotated[dt.datetime, AfterValidator(_utc)]  # query filters: any offset, or UTC
+AwareInstant = Annotated[dt.datetime, AfterValidator(_aware)]  # officers' deadlines: the offset is required
 
 DeadlineKind = Literal["tender", "participation", "questions", "opening", "interest"]
 Language = Literal["fi", "sv", "en"]
@@ -72,6 +122,8 @@ class DeadlineOut(Schema):
 
 class LotOut(ModelSchema):
     id: str
+    titles: dict[str, str]
+    cpv: list[str]
     estimated_value: str | None
 
     class Meta:
@@ -222,20 +274,20 @@ class MeOut(Schema):
 # --- officers -----------------------------------------------------------------------------------------
 
 
-class DeadlineIn(Schema):
+class DeadlineIn(InputSchema):
     kind: DeadlineKind
-    at: dt.datetime = Field(description="With its UTC offset, e.g. 2027-05-20T12:00:00+03:00")
+    at: AwareInstant = Field(description="With its UTC offset, e.g. 2027-05-20T12:00:00+03:00")
     lot: str | None = None
 
 
-class LotIn(Schema):
+class LotIn(InputSchema):
     id: str = Field(min_length=1, max_length=100)
     title: str | None = Field(None, max_length=2000)
     titles: dict[Language, str] = {}
     cpv: list[str] = []
 
 
-class ContactIn(Schema):
+class ContactIn(InputSchema):
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=80)
     url: str | None = Field(None, max_length=500)
@@ -244,7 +296,7 @@ class ContactIn(Schema):
     city: str | None = Field(None, max_length=200)
 
 
-class DraftIn(Schema):
+class DraftIn(InputSchema):
     """A new draft. Nothing but types is checked here: a draft may be incomplete until it is validated
     or published."""
 
@@ -264,7 +316,7 @@ class DraftIn(Schema):
     links: list[str] = Field([], description="Links to the procurement documents (http or https)")
 
 
-class DraftPatch(Schema):
+class DraftPatch(InputSchema):
     """Fields to replace (JSON merge at the top level); fields left out are kept."""
 
     title: str | None = Field(None, max_length=2000)

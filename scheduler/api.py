@@ -37,6 +37,7 @@ from pydantic import field_validator
 from notices.auth import bearer, request_user
 from notices.errors import ErrorOut, Forbidden, NotFound, Unauthorized
 from notices.models import Lot, Notice
+from notices.schemas import InputSchema
 from scheduler import dispatch, planning
 from scheduler.models import Message, Reminder, Subscription
 
@@ -45,7 +46,7 @@ router = Router(tags=["subscriptions"])
 LANGUAGES = ("fi", "sv", "en")
 
 
-class SubscriptionIn(Schema):
+class SubscriptionIn(InputSchema):
     email: str | None = None  # required unless logged in (then the account's address is the default)
     notice: int
     lot: str | None = None
