@@ -1,0 +1,77 @@
+"""Full text and CPV rows are kept by the database (triggers, expression index), per vendor."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from notices import search
+from notices.models import Notice, NoticeCpv
+from notices.records import LotRecord
+from tests.api.conftest import Api, in_days, save
+
+pytestmark = pytest.mark.django_db
+postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL text search")
+sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite FTS5")
+
+
+def found(q):
+    return [i["id"] for i in Api().get("/api/notices", {"q": q}).json()["items"]]
+
+
+def test_cpv_rows_follow_every_change_of_a_notice():
+    notice = save("c1", cpv=("45233000",), lots=(LotRecord("1", "a", ("45233140-2",)),),
+                  deadlines=[("tender", in_days(3))])
+    assert sorted(NoticeCpv.objects.filter(notice=notice).values_list("code", flat=True)) == ["45233000", "45233140-2"]
+    save("c1", cpv=("71000000",), deadlines=[("tender", in_days(3))])
+    assert list(NoticeCpv.objects.filter(notice=notice).values_list("code", flat=True)) == ["71000000"]
+    Notice.objects.filter(pk=notice.pk).delete()
+    assert not NoticeCpv.objects.exists()
+
+
+@pytest.mark.parametrize("prefix, low, high", [("45", "45", "46"), ("4529", "4529", "453"), ("99", "99", None), ("459", "459", "46")])
+def test_a_cpv_prefix_is_an_index_range(prefix, low, high):
+    assert search.cpv_range(prefix) == (low, high)
+
+
+def test_finnish_and_swedish_text_in_titles_and_descriptions():
+    a = save("t1", title="Tienhoidon urakka", titles={"fi": "Tienhoidon urakka", "sv": "Vägunderhållsupphandling"},
+             descriptions={"en": "Road maintenance contract"}, deadlines=[("tender", in_days(3))])
+    b = save("t2", title="Siivous", descriptions={"fi": "Koulujen siivous"}, deadlines=[("tender", in_days(4))])
+    assert found("urakka") == [a.pk]
+    assert found("maintenance") == [a.pk]
+    assert found("koulujen") == [b.pk]
+    assert found("siivous") == [b.pk]
+    assert found("nothing-like-this") == []
+
+
+@postgres
+def test_postgres_stems_finnish_and_swedish_words():
+    a = save("p1", title="Tienhoidon urakka", titles={"sv": "Upphandling av vägunderhåll"}, deadlines=[("tender", in_days(3))])
+    assert found("urakan") == [a.pk]  # genitive of urakka
+    assert found("urakat") == [a.pk]  # plural
+    assert found("upphandlingen") == [a.pk]  # Swedish definite form
+
+
+@postgres
+def test_postgres_uses_the_gin_index():
+    save("p2", title="Tienhoidon urakka", deadlines=[("tender", in_days(3))])
+    sql, params = search.text_ids("urakka").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "notices_notice_fulltext" in plan, plan
+
+
+@sqlite
+def test_sqlite_fts_follows_updates_and_deletes_and_matches_stems():
+    a = save("s1", title="Tienhoidon urakka", deadlines=[("tender", in_days(3))])
+    assert found("urakan") == [a.pk]  # "urak*": FTS5 has no Finnish stemmer, six letters or more lose two
+    save("s1", title="Katujen kunnossapito", deadlines=[("tender", in_days(3))])
+    assert found("urakka") == [] and found("kunnossapito") == [a.pk]
+    Notice.objects.filter(pk=a.pk).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM notices_notice_fts")
+        assert cursor.fetchone()[0] == 0
+    assert search.fts_query('"x" OR (y') == '"x"* "or"* "y"*'
