@@ -1,12 +1,338 @@
-"""Pages about notices."""
+"""Pages: open calls (home), a notice, a buyer, the PDF summary, and the officers' pages.
 
-from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404
+Server-rendered and usable without JavaScript. Lists are found with ``notices.search`` (the same query
+functions as the REST API); officers act through ``notices.officers`` (the same service as the API), and
+its field errors are shown beside the fields. Times are shown in Europe/Helsinki with UTC beside them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView, LogoutView
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import get_language
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
 
-from notices import pdf
-from notices.models import Notice
+from notices import officers, pdf, search, store
+from notices.forms import (
+    KIND_LABELS,
+    LANGUAGE_LABELS,
+    PAGE_SIZE,
+    SOURCE_LABELS,
+    FollowForm,
+    OfficerForms,
+    SearchForm,
+)
+from notices.models import Buyer, Draft, Notice
+from scheduler.mail import local_time, time_left, utc_time
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+CLOSING_KINDS = ("tender", "participation")
+KIND_ORDER = {k: i for i, k in enumerate(("questions", "interest", "participation", "tender", "opening"))}
+
+
+def page_language() -> str:
+    lang = (get_language() or "").split("-")[0]
+    return lang if lang in pdf.LANGUAGES else pdf.LANGUAGES[0]
+
+
+# --- shared bits --------------------------------------------------------------------------------------
+
+
+def buyer_key(buyer: Buyer) -> str:
+    """What the buyer's page is addressed by: its checked identifier, else its id."""
+    ident = buyer.primary_identifier
+    return ident.value if ident is not None and ident.valid is not False else str(buyer.pk)
+
+
+def buyer_url(buyer: Buyer) -> str:
+    return reverse("notices:buyer", args=[buyer_key(buyer)])
+
+
+def title_of(notice: Notice, lang: str) -> str:
+    return (notice.titles or {}).get(lang) or notice.title
+
+
+def instant(at: dt.datetime | None, now: dt.datetime) -> dict | None:
+    """An instant as the pages show it: Helsinki time in the page language, UTC, and the time left."""
+    if at is None:
+        return None
+    return {
+        "iso": at.astimezone(dt.UTC).isoformat(),
+        "local": local_time(at),
+        "utc": utc_time(at),
+        "left": time_left(at - now) if at > now else "",
+        "passed": at <= now,
+        "soon": now < at <= now + dt.timedelta(days=3),
+    }
+
+
+def cards(rows: list[tuple[int, dt.datetime | None]], now: dt.datetime, lang: str) -> list[dict]:
+    """The list entries for a page of ``search.page`` rows, in their order."""
+    ids = [pk for pk, _ in rows]
+    found = Notice.objects.filter(pk__in=ids).prefetch_related(
+        Prefetch("buyers", queryset=Buyer.objects.prefetch_related("identifiers").order_by("pk"))
+    )
+    by_id = {n.pk: n for n in found}
+    items = []
+    for pk, ahead in rows:
+        notice = by_id.get(pk)
+        if notice is None:
+            continue
+        items.append(
+            {
+                "notice": notice,
+                "title": title_of(notice, lang),
+                "url": reverse("notices:notice", args=[pk]),
+                "buyers": [{"name": b.names.get(lang) or b.name, "url": buyer_url(b)} for b in notice.buyers.all()],
+                "deadline": instant(ahead, now),
+                "closed_at": instant(notice.closes_at, now) if ahead is None else None,
+                "cancelled": notice.status == Notice.Status.CANCELLED,
+                "cpv": (notice.all_cpv or notice.cpv or [])[:4],
+                "source": SOURCE_LABELS.get(notice.source, notice.source),
+            }
+        )
+    return items
+
+
+def pages(request, number: int, count: int, more: bool) -> dict:
+    """Links to the previous and next page, keeping the other query parameters."""
+    last = max(1, -(-count // PAGE_SIZE))
+
+    def link(n: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(n)
+        return "?" + query.urlencode()
+
+    return {
+        "number": number,
+        "last": last,
+        "previous": link(number - 1) if number > 1 else None,
+        "next": link(number + 1) if more else None,
+    }
+
+
+def _offset(number: int) -> int:
+    offset = (number - 1) * PAGE_SIZE
+    if offset > search.count_cap():
+        raise Http404("No such page.")
+    return offset
+
+
+# --- home: open calls ---------------------------------------------------------------------------------
+
+
+@require_safe
+def home(request):
+    """Open calls, soonest deadline first, with search and filters."""
+    now = timezone.now()
+    lang = page_language()
+    form = SearchForm(request.GET)
+    items, count, exact, more, number = [], 0, True, False, 1
+    if form.is_valid():
+        number = form.page_number
+        found = search.page(form.filters(now), now=now, limit=PAGE_SIZE + 1, offset=_offset(number))
+        more = len(found.rows) > PAGE_SIZE
+        items = cards(found.rows[:PAGE_SIZE], now, lang)
+        count, exact = found.count, found.count_exact
+    feed_query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    return render(
+        request,
+        "notices/home.html",
+        {
+            "form": form,
+            "items": items,
+            "count": count,
+            "count_exact": exact,
+            "pages": pages(request, number, count, more),
+            "filtered": form.is_filtered(),
+            "ics_url": reverse("notices:feed_ics") + ("?" + urlencode(feed_query) if feed_query else ""),
+            "atom_url": reverse("notices:feed_atom") + ("?" + urlencode(feed_query) if feed_query else ""),
+        },
+    )
+
+
+# --- a notice -----------------------------------------------------------------------------------------
+
+
+@require_safe
+def notice_detail(request, pk: int):
+    notice = get_object_or_404(Notice.objects.select_related("current_version"), pk=pk)
+    return notice_page(request, notice)
+
+
+def notice_page(request, notice: Notice, *, follow_form: FollowForm | None = None, status: int = 200):
+    """The notice page; scheduler's follow view renders it again with its form's errors."""
+    return render(request, "notices/notice.html", notice_context(notice, follow_form), status=status)
+
+
+def notice_context(notice: Notice, follow_form: FollowForm | None = None) -> dict:
+    now = timezone.now()
+    lang = page_language()
+    language = notice.language or ""
+    lots = sorted(notice.lots.all(), key=lambda lot: _natural(lot.lot_id))
+    lot_titles = {lot.lot_id: (lot.titles or {}).get(lang) or lot.title for lot in lots}
+    deadlines = sorted(
+        notice.deadlines.filter(active=True),
+        key=lambda d: (d.lot != "", _natural(d.lot), KIND_ORDER.get(d.kind, 9), d.at),
+    )
+    rows = [
+        {
+            "lot": d.lot,
+            "lot_title": lot_titles.get(d.lot, ""),
+            "kind": KIND_LABELS.get(d.kind, d.kind),
+            "at": instant(d.at, now),
+            "needs_review": d.needs_review,
+            "moved": d.sequence > 0,
+        }
+        for d in deadlines
+    ]
+    description = (notice.descriptions or {}).get(lang) or (notice.descriptions or {}).get(language) or next(
+        iter((notice.descriptions or {}).values()), ""
+    )
+    buyers = list(notice.buyers.prefetch_related("identifiers").order_by("pk"))
+    is_open = notice.status == Notice.Status.ACTIVE and notice.closes_at is not None and notice.closes_at > now
+    return {
+        "notice": notice,
+        "title": title_of(notice, lang),
+        "original_title": notice.title if title_of(notice, lang) != notice.title else "",
+        "language_name": LANGUAGE_LABELS.get(language, language),
+        "description": description,
+        "cancelled": notice.status == Notice.Status.CANCELLED,
+        "open": is_open,
+        "published": instant(notice.published_at, now),
+        "buyers": [
+            {
+                "name": b.names.get(lang) or b.name,
+                "url": buyer_url(b),
+                "identifiers": [
+                    {"scheme": i.scheme, "value": i.value, "invalid": i.valid is False} for i in b.identifiers.all()
+                ],
+            }
+            for b in buyers
+        ],
+        "deadline_rows": rows,
+        "deadline_groups": _groups(rows),
+        "contacts": [_contact(c) for c in notice.contacts.all()],
+        "lots": [
+            {
+                "id": lot.lot_id,
+                "title": lot_titles.get(lot.lot_id, ""),
+                "cpv": lot.cpv or [],
+                "value": _money(lot.estimated_value, notice.currency),
+            }
+            for lot in lots
+        ],
+        "cpv": notice.all_cpv or notice.cpv or [],
+        "estimated_value": _money(notice.estimated_value, notice.currency),
+        "links": [{"href": _http(link), "text": link} for link in notice.links or []],
+        "source": {
+            "name": SOURCE_LABELS.get(notice.source, notice.source),
+            "url": _http(notice.source_url),
+        },
+        "versions": _history(notice),
+        "pdf_url": reverse("notices:summary_pdf", args=[notice.pk]) + f"?lang={lang}",
+        "follow_form": follow_form or (FollowForm(notice=notice) if is_open else None),
+        "follow_url": reverse("scheduler:follow", args=[notice.pk]),
+    }
+
+
+def _groups(rows: list[dict]) -> list[dict]:
+    """Deadline rows by lot: the whole procedure first, then each lot in natural order."""
+    groups: list[dict] = []
+    for row in rows:
+        if not groups or groups[-1]["lot"] != row["lot"]:
+            groups.append({"lot": row["lot"], "lot_title": row["lot_title"], "rows": []})
+        groups[-1]["rows"].append(row)
+    return groups
+
+
+def _natural(lot_id: str) -> tuple:
+    """LOT-2 before LOT-10."""
+    digits = "".join(ch for ch in lot_id if ch.isdigit())
+    return (lot_id.rstrip("0123456789"), int(digits[:18]) if digits else -1, lot_id)
+
+
+def _money(value, currency: str) -> str:
+    if value is None:
+        return ""
+    return f"{number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}".strip()
+
+
+def _http(url: str | None) -> str:
+    """A link target only for http(s): notice text is untrusted, so nothing else becomes clickable."""
+    url = (url or "").strip()
+    return url if urlsplit(url).scheme.lower() in ("http", "https") else ""
+
+
+def _contact(c) -> dict:
+    place = " ".join(p for p in (c.postal_code, c.city) if p)
+    address = [p for p in (c.street, (_("P.O. Box %(number)s") % {"number": c.po_box}) if c.po_box else "", place) if p]
+    return {
+        "address": ", ".join(address),
+        "email": c.email,
+        "phone": c.phone or c.phone_e164,
+        "phone_href": c.phone_e164 if c.phone_valid and c.phone_e164 else "",
+        "url": _http(c.url),
+        "url_text": c.url,
+    }
+
+
+def _history(notice: Notice) -> list[dict]:
+    """Every version, newest first, with what it changed: deadlines moved from → to, added, removed."""
+    now = timezone.now()
+    versions = notice.versions.defer("raw", "record").order_by("-number")[:100]
+    history = []
+    for v in versions:
+        changes = v.changes or {}
+
+        def where(c):
+            kind = KIND_LABELS.get(c.get("kind"), c.get("kind") or "")
+            return _("%(kind)s, lot %(lot)s") % {"kind": kind, "lot": c["lot"]} if c.get("lot") else str(kind)
+
+        def when(value):
+            try:
+                return instant(dt.datetime.fromisoformat(value), now)
+            except (TypeError, ValueError):
+                return None
+
+        items = []
+        if changes.get("outcome") == store.STALE:
+            items.append({"type": "stale"})
+        if changes.get("cancelled"):
+            items.append({"type": "cancelled"})
+        for c in changes.get("moved", []):
+            items.append({"type": "moved", "what": where(c), "old": when(c.get("old")), "new": when(c.get("new"))})
+        if v.number > 1:
+            for c in changes.get("added", []):
+                items.append({"type": "added", "what": where(c), "new": when(c.get("new"))})
+        for c in changes.get("removed", []):
+            items.append({"type": "removed", "what": where(c), "old": when(c.get("old"))})
+        fields = list(dict.fromkeys(str(pdf.FIELD_LABELS.get(f, f)) for f in changes.get("fields", [])))
+        if fields:
+            items.append({"type": "fields", "fields": ", ".join(fields)})
+        history.append(
+            {
+                "number": v.number,
+                "received": instant(v.received_at, now),
+                "issued": instant(v.issued_at, now),
+                "first": v.number == 1,
+                "items": items,
+            }
+        )
+    return history
 
 
 @require_safe
@@ -21,5 +347,204 @@ def notice_summary_pdf(request, pk: int):
 
 
 def _page_language() -> str:
-    lang = (get_language() or "").split("-")[0]
-    return lang if lang in pdf.LANGUAGES else pdf.LANGUAGES[0]
+    return page_language()
+
+
+# --- a buyer ------------------------------------------------------------------------------------------
+
+
+@require_safe
+def buyer_detail(request, identifier: str):
+    """A buyer by identifier in any written form (0206714-5, FI02067145, FI-PRO:0206714-5) or its id."""
+    buyer = search.buyers_for(identifier).order_by("pk").first()
+    if buyer is None and identifier.isdigit() and len(identifier) < 12:
+        buyer = Buyer.objects.filter(pk=int(identifier)).first()
+    if buyer is None:
+        raise Http404("No such buyer.")
+    now = timezone.now()
+    lang = page_language()
+    try:
+        number = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        number = 1
+    found = search.page(search.Filters(buyer_id=buyer.pk), now=now, limit=PAGE_SIZE + 1, offset=_offset(number))
+    more = len(found.rows) > PAGE_SIZE
+    return render(
+        request,
+        "notices/buyer.html",
+        {
+            "buyer": buyer,
+            "name": buyer.names.get(lang) or buyer.name,
+            "identifiers": list(buyer.identifiers.order_by("pk")),
+            "contacts": [_contact(c) for c in buyer.contacts.order_by("pk")[:20]],
+            "items": cards(found.rows[:PAGE_SIZE], now, lang),
+            "count": found.count,
+            "pages": pages(request, number, found.count, more),
+            "search_url": reverse("notices:home") + "?" + urlencode({"buyer": buyer_key(buyer)}),
+        },
+    )
+
+
+# --- officers -----------------------------------------------------------------------------------------
+
+
+class OfficerLoginView(LoginView):
+    template_name = "officer/login.html"
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("notices:officer_home")
+
+
+class OfficerLogoutView(LogoutView):
+    next_page = reverse_lazy("notices:home")
+
+
+officer_required = login_required(login_url=reverse_lazy("notices:officer_login"))
+
+
+def _service(call, *args, **kwargs):
+    """Call notices.officers: not found is 404, not allowed is 403 (the others are the caller's)."""
+    try:
+        return call(*args, **kwargs)
+    except officers.NotFound as exc:
+        raise Http404(exc.message) from None
+    except officers.NotAllowed as exc:
+        raise PermissionDenied(exc.message) from None
+
+
+def _buyer_choices(user) -> list[tuple[str, str]]:
+    if user.is_staff:
+        buyers = Buyer.objects.filter(identifiers__scheme="FI-PRO", identifiers__valid=True).distinct().order_by("name")[:500]
+    else:
+        buyers = officers.buyers_of(user)
+    choices = []
+    for b in buyers:
+        ident = b.primary_identifier
+        if ident is not None:
+            choices.append((ident.value, f"{b.name} ({ident.value})"))
+    return choices
+
+
+@officer_required
+@require_safe
+def officer_home(request):
+    rows = list(_service(officers.mine, request.user)[:500])
+    return render(
+        request,
+        "officer/home.html",
+        {
+            "drafts": [d for d in rows if d.state == Draft.State.DRAFT],
+            "published": [d for d in rows if d.state != Draft.State.DRAFT],
+            "buyers": officers.buyers_of(request.user),
+        },
+    )
+
+
+@officer_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def officer_new(request):
+    buyers = _buyer_choices(request.user)
+    if not buyers and not request.user.is_staff:
+        raise PermissionDenied("You are not an officer of any buyer.")
+    forms = OfficerForms(request.POST or None, buyers=buyers, with_buyer=True)
+    if request.method == "POST" and forms.is_valid():
+        data = forms.payload()
+        if "buyer" not in data and buyers:
+            data["buyer"] = buyers[0][0]
+        try:
+            draft = _service(officers.create_draft, request.user, data)
+        except officers.Invalid as exc:
+            forms.show(exc.errors)
+        else:
+            messages.success(request, _("Draft saved."))
+            return redirect("notices:officer_draft", draft.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "officer/edit.html", {"forms": forms, "mode": "new"}, status=status)
+
+
+@officer_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def officer_draft(request, draft_id: int):
+    """Edit a draft; the buttons save, check, publish or discard it."""
+    draft = _service(officers.get_draft, request.user, draft_id)
+    if draft.state != Draft.State.DRAFT:
+        if draft.notice_id:
+            return redirect("notices:officer_notice", draft.notice_id)
+        raise Http404("This draft is closed.")
+    action = request.POST.get("action", "save")
+    if request.method == "POST" and action == "discard":
+        _service(officers.discard_draft, request.user, draft.pk)
+        messages.success(request, _("Draft discarded."))
+        return redirect("notices:officer_home")
+    forms = OfficerForms(request.POST or None, payload=draft.payload)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if forms.is_valid():
+            try:
+                draft = _service(officers.update_draft, request.user, draft.pk, forms.payload())
+                if action == "validate":
+                    _service(officers.validate_draft, request.user, draft.pk)
+                    messages.success(request, _("The notice has no problems: it can be published."))
+                elif action == "publish":
+                    draft, _change = _service(officers.publish, request.user, draft.pk)
+                    messages.success(request, _("Published. The notice is now public."))
+                    return redirect("notices:officer_notice", draft.notice_id)
+                else:
+                    messages.success(request, _("Draft saved."))
+                return redirect("notices:officer_draft", draft.pk)
+            except officers.Invalid as exc:
+                forms.show(exc.errors)
+            except officers.WrongState as exc:
+                forms.general.append(exc.message)
+    return render(request, "officer/edit.html", {"forms": forms, "draft": draft, "mode": "draft"}, status=status)
+
+
+@officer_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def officer_notice(request, notice_id: int):
+    """A published notice: check or publish a correction (a new version through the store)."""
+    draft = _service(officers.get_published, request.user, notice_id)
+    forms = OfficerForms(request.POST or None, payload=draft.payload)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        action = request.POST.get("action", "correct")
+        if draft.state != Draft.State.PUBLISHED:
+            forms.general.append(_("This notice is cancelled; it can no longer be corrected."))
+        elif forms.is_valid():
+            try:
+                if action == "validate":
+                    _service(officers.check_correction, request.user, notice_id, forms.payload())
+                    messages.success(request, _("The correction has no problems: it can be published."))
+                    status = 200
+                else:
+                    draft, change = _service(officers.correct, request.user, notice_id, forms.payload())
+                    if change.outcome == store.UNCHANGED:
+                        messages.info(request, _("Nothing changed, so no new version was made."))
+                    else:
+                        messages.success(request, _("Correction published as version %(number)s.")
+                                         % {"number": change.version.number})
+                    return redirect("notices:officer_notice", notice_id)
+            except officers.Invalid as exc:
+                forms.show(exc.errors)
+            except officers.WrongState as exc:
+                forms.general.append(exc.message)
+    return render(
+        request, "officer/edit.html",
+        {"forms": forms, "draft": draft, "notice": draft.notice, "mode": "published"}, status=status,
+    )
+
+
+@officer_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def officer_cancel(request, notice_id: int):
+    draft = _service(officers.get_published, request.user, notice_id)
+    if request.method == "POST":
+        try:
+            _service(officers.cancel, request.user, notice_id)
+        except officers.WrongState:
+            messages.info(request, _("This notice was already cancelled."))
+        else:
+            messages.success(request, _("The notice is cancelled. Its followers are told."))
+        return redirect("notices:officer_home")
+    return render(request, "officer/cancel.html", {"draft": draft, "notice": draft.notice})

@@ -1,4 +1,11 @@
-"""The two pages a subscriber reaches from a mail, without logging in.
+"""The pages a subscriber reaches from a notice page or a mail, without logging in.
+
+* ``/notices/<id>/follow/`` (POST, the notice page's follow form): starts the double opt-in exactly as
+  ``POST /api/subscriptions`` does (same checks, same rate limits, same confirmation mail); then
+  ``/notices/<id>/follow/sent/`` says to look for the mail.
+* ``/subscriptions/<token>/``: "your reminders" - what is followed and planned, the calendar feed's
+  address and the unsubscribe button; ``/subscriptions/<token>/calendar.ics`` is that feed (the same
+  events and UIDs as the mailed .ics). The token is signed (``links.reminders_token``), no login.
 
 * ``/subscriptions/confirm/<token>/`` (GET): opening the confirmation link confirms the subscription
   (double opt-in) and plans its reminders.
@@ -10,14 +17,21 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core import signing
-from django.shortcuts import render
-from django.utils import translation
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from scheduler import links, planning
-from scheduler.models import Subscription
+from notices.forms import BEFORE_LABELS, FOLLOW_CLOSED, FOLLOW_LIMITED, KIND_LABELS, STATE_LABELS, FollowForm
+from notices.models import Deadline, Notice
+from scheduler import dispatch, links, planning
+from scheduler.api import _rate_limit, client_ip
+from scheduler.mail import LANGUAGES, local_time, utc_time
+from scheduler.models import Message, Reminder, Subscription
 
 
 def _page(request, template, subscription=None, status=200, **context):
@@ -49,7 +63,13 @@ def confirm(request, token: str):
     if request.method == "GET":
         planning.confirm(subscription)
         subscription.refresh_from_db()
-    return _page(request, "confirmed", subscription, unsubscribe_url=links.unsubscribe_url(subscription.pk))
+    return _page(
+        request,
+        "confirmed",
+        subscription,
+        unsubscribe_url=links.unsubscribe_url(subscription.pk),
+        reminders_url=links.reminders_url(subscription.pk),
+    )
 
 
 @csrf_exempt
@@ -66,3 +86,156 @@ def unsubscribe(request, token: str):
         planning.unsubscribe(subscription)
         return _page(request, "unsubscribed", subscription)
     return _page(request, "unsubscribe", subscription, action=request.path)
+
+
+# --- following a notice from its page ---------------------------------------------------------------
+
+
+@require_POST
+def follow(request, pk: int):
+    """The notice page's follow form: a pending subscription and its confirmation mail (double opt-in),
+    or, for a signed-in user following with their own address, active reminders at once."""
+    from notices.views import notice_page
+
+    notice = get_object_or_404(Notice, pk=pk)
+    form = FollowForm(request.POST, notice=notice)
+    now = timezone.now()
+    if not form.is_valid():
+        return notice_page(request, notice, follow_form=form, status=400)
+    if notice.status == Notice.Status.CANCELLED or not notice.closes_at or notice.closes_at <= now:
+        form.add_error(None, FOLLOW_CLOSED)
+        return notice_page(request, notice, follow_form=form, status=400)
+    user = request.user if request.user.is_authenticated else None
+    email = form.cleaned_data["email"]
+    active = user is not None and bool(user.email) and email.casefold() == user.email.casefold()
+    ip = client_ip(request)
+    if not active:
+        limited = _rate_limit(email, ip, now)
+        if limited:
+            form.add_error(None, FOLLOW_LIMITED)
+            response = notice_page(request, notice, follow_form=form, status=429)
+            response["Retry-After"] = str(limited[1])
+            return response
+    language = (translation.get_language() or "")[:2]
+    subscription = Subscription(
+        user=user,
+        email=email,
+        notice=notice,
+        lot=form.cleaned_data.get("lot") or "",
+        deadlines=form.cleaned_data["deadlines"],
+        before=form.cleaned_data["before"],
+        language=language if language in LANGUAGES else settings.LANGUAGE_CODE,
+        client_ip=ip,
+        created_at=now,
+        status=Subscription.Status.ACTIVE if active else Subscription.Status.PENDING,
+        confirmed_at=now if active else None,
+    )
+    subscription.new_token()  # the owner's API token is not shown here; pages use signed links
+    with transaction.atomic():
+        subscription.save()
+        if active:
+            planning.plan(subscription, now=now)
+        else:
+            message = planning.queue_confirmation(subscription, now=now)
+            if getattr(settings, "SCHEDULER_SEND_CONFIRMATION_NOW", True):
+                transaction.on_commit(lambda: dispatch.send_now(Message, message.pk))
+    if active:
+        return redirect(links.reminders_url(subscription.pk).removeprefix(settings.SITE_URL.rstrip("/")))
+    return redirect("scheduler:follow_sent", notice.pk)
+
+
+@require_safe
+def follow_sent(request, pk: int):
+    notice = get_object_or_404(Notice, pk=pk)
+    lang = (translation.get_language() or "")[:2]
+    return render(
+        request,
+        "notices/subscriptions/follow_sent.html",
+        {"notice": notice, "title": (notice.titles or {}).get(lang) or notice.title},
+    )
+
+
+# --- "your reminders" and its calendar ---------------------------------------------------------------
+
+
+
+def _subscription(token: str) -> Subscription:
+    try:
+        subscription_id = links.read_reminders_token(token)
+    except (signing.BadSignature, ValueError):
+        raise Http404("No such subscription.") from None
+    subscription = Subscription.objects.filter(pk=subscription_id).select_related("notice").first()
+    if subscription is None:
+        raise Http404("No such subscription.")
+    return subscription
+
+
+@require_safe
+def reminders(request, token: str):
+    """What this subscription follows and every reminder planned for it, in the page's language."""
+    subscription = _subscription(token)
+    notice = subscription.notice
+    lang = (translation.get_language() or "")[:2]
+    now = timezone.now()
+    rows = Reminder.objects.filter(subscription=subscription).select_related("deadline").order_by("due_at", "pk")
+    others = (
+        Subscription.objects.filter(email__iexact=subscription.email)
+        .exclude(pk=subscription.pk)
+        .exclude(status=Subscription.Status.UNSUBSCRIBED)
+        .select_related("notice")
+        .order_by("-created_at")[:50]
+    )
+    return render(
+        request,
+        "notices/subscriptions/reminders.html",
+        {
+            "subscription": subscription,
+            "notice": notice,
+            "title": (notice.titles or {}).get(lang) or notice.title,
+            "kinds": [KIND_LABELS.get(k, k) for k in subscription.deadlines],
+            "before": [BEFORE_LABELS.get(b, b) for b in subscription.before],
+            "reminders": [
+                {
+                    "kind": KIND_LABELS.get(r.deadline.kind, r.deadline.kind),
+                    "lot": r.deadline.lot,
+                    "offset": BEFORE_LABELS.get(r.offset, r.offset),
+                    "due": local_time(r.due_at),
+                    "due_iso": r.due_at.isoformat(),
+                    "deadline": local_time(r.deadline_at),
+                    "deadline_utc": utc_time(r.deadline_at),
+                    "state": STATE_LABELS.get(r.state, r.state),
+                    "state_code": r.state,
+                    "past": r.due_at <= now,
+                }
+                for r in rows
+            ],
+            "others": [
+                {
+                    "title": (s.notice.titles or {}).get(lang) or s.notice.title,
+                    "url": links.reminders_url(s.pk),
+                    "pending": s.status == Subscription.Status.PENDING,
+                }
+                for s in others
+            ],
+            "calendar_url": links.calendar_url(subscription.pk),
+            "unsubscribe_url": links.unsubscribe_url(subscription.pk),
+            "notice_url": links.notice_url(notice.pk),
+        },
+    )
+
+
+@require_safe
+def calendar(request, token: str):
+    """The deadlines this subscription follows as an iCalendar feed (the mails' UIDs and SEQUENCE);
+    empty once unsubscribed, unconfirmed or cancelled, so calendar programs remove the events."""
+    from notices.feeds import calendar_response, deadline_events
+
+    subscription = _subscription(token)
+    notice = subscription.notice
+    followed: list[Deadline] = []
+    if subscription.status == Subscription.Status.ACTIVE and notice.status == Notice.Status.ACTIVE:
+        followed = planning.followed(subscription, list(Deadline.objects.filter(notice=notice)))
+        for d in followed:
+            d.notice = notice
+    lang = subscription.language if subscription.language in LANGUAGES else settings.LANGUAGE_CODE
+    return calendar_response(deadline_events(sorted(followed, key=lambda d: d.at), lang), f"notice-{notice.pk}.ics")

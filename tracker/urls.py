@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from tracker.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the pages' language switch (POST)
+    # The pages: "/" is the open calls; notices, buyers, feeds (/feeds/notices.atom, /feeds/deadlines.ics)
+    # and officers' pages in notices.urls; following, confirming, "your reminders" in scheduler.urls.
     path("", include("notices.urls")),
     path("", include("scheduler.urls")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -1,0 +1,127 @@
+"""Feeds: Atom for new notices, iCalendar for the deadlines of a search.
+
+Both take the home page's filters (``?q=&cpv=&buyer=&within=&source=``, checked by the same
+``SearchForm``, found by the same ``notices.search`` functions). The calendar's events are the ones the
+reminder mails attach (``scheduler.mail``): the same UID ``deadline-<notice>-<lot or all>-<kind>@host``
+and SEQUENCE, so a calendar that has both the feed and a mailed .ics keeps one event per deadline and
+moves it when a corrigendum moves the deadline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.syndication.views import Feed
+from django.core.exceptions import BadRequest
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from notices import search
+from notices.forms import SearchForm
+from notices.models import Buyer, Deadline, Notice
+from scheduler import mail
+
+FEED_SIZE = 50
+CALENDAR_SIZE = 2000
+CALENDAR_PAST = dt.timedelta(days=30)  # deadlines this recent stay in the calendar
+
+
+def _filters(request, now: dt.datetime) -> search.Filters:
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        raise BadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    filters = form.filters(now)
+    filters.status = None  # the feeds' own rules below decide which notices
+    return filters
+
+
+def _language(request) -> str:
+    lang = request.GET.get("lang") or (translation.get_language() or "fi")[:2]
+    return lang if lang in mail.LANGUAGES else "fi"
+
+
+class NoticesFeed(Feed):
+    """GET /feeds/notices.atom: the newest notices (not cancelled) matching the filters."""
+
+    feed_type = Atom1Feed
+    title = gettext_lazy("New procurement notices")
+    subtitle = gettext_lazy("Calls for tenders, newest first")
+
+    def get_object(self, request):
+        self.request = request
+        now = timezone.now()
+        self.lang = _language(request)
+        return _filters(request, now)
+
+    def link(self, obj):
+        return reverse("notices:home")
+
+    def items(self, filters):
+        return (
+            search.notices(filters)
+            .filter(status=Notice.Status.ACTIVE)
+            .prefetch_related(Prefetch("buyers", queryset=Buyer.objects.order_by("pk")))
+            .order_by("-created_at", "-pk")[:FEED_SIZE]
+        )
+
+    def item_title(self, notice):
+        return (notice.titles or {}).get(self.lang) or notice.title
+
+    def item_description(self, notice):
+        buyers = ", ".join(b.names.get(self.lang) or b.name for b in notice.buyers.all())
+        parts = [buyers]
+        if notice.next_deadline:
+            parts.append(_("Deadline: %(when)s (Finnish time)") % {"when": mail.local_time(notice.next_deadline)})
+        return " — ".join(p for p in parts if p)
+
+    def item_link(self, notice):
+        return reverse("notices:notice", args=[notice.pk])
+
+    def item_guid(self, notice):
+        return self.request.build_absolute_uri(reverse("notices:notice", args=[notice.pk]))
+
+    def item_pubdate(self, notice):
+        return notice.published_at or notice.created_at
+
+    def item_updateddate(self, notice):
+        return notice.updated_at
+
+    def item_author_name(self, notice):
+        first = next(iter(notice.buyers.all()), None)
+        return (first.names.get(self.lang) or first.name) if first else None
+
+
+def calendar_response(events: list[dict], filename: str) -> HttpResponse:
+    response = HttpResponse(mail.ics_bytes(events), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def deadline_events(deadlines, lang: str) -> list[dict]:
+    """VEVENT dicts for deadlines (with their notice loaded), exactly as the reminder mails build them."""
+    builder = mail.Builder()
+    with translation.override(lang):
+        return [builder._event(d.notice, d.lot, d.kind, d.sequence, d.at, lang) for d in deadlines]
+
+
+@require_safe
+def deadlines_ics(request):
+    """GET /feeds/deadlines.ics?q=...&cpv=...: every deadline of the matching notices that are not
+    cancelled, from a month ago on."""
+    now = timezone.now()
+    filters = _filters(request, now)
+    lang = _language(request)
+    notices = search.notices(filters).filter(status=Notice.Status.ACTIVE).values("id")
+    rows = (
+        Deadline.objects.filter(active=True, at__gte=now - CALENDAR_PAST, notice_id__in=notices)
+        .select_related("notice")
+        .order_by("at", "pk")[:CALENDAR_SIZE]
+    )
+    return calendar_response(deadline_events(rows, lang), "deadlines.ics")

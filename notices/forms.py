@@ -1,0 +1,399 @@
+"""Forms of the web pages: the notice search (home page, feeds), following a notice, and the officer's
+notice form.
+
+The search form only reads and checks what a person typed; the query itself is built by
+``notices.search`` (the same functions as the REST API), see ``SearchForm.filters``. The officer's form
+turns what was typed into the plain dict ``notices.officers`` takes (the shape of ``schemas.DraftIn``),
+and puts the service's field errors back beside the fields they concern (``OfficerForms.show``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from notices import search
+from notices.errors import Invalid as SearchInvalid
+from notices.records import SOURCES
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+SOURCE_LABELS = {
+    "eforms": _("eForms (TED, Hilma)"),
+    "fi-web": _("Buyers' web pages"),
+    "ocds": _("OCDS"),
+    "officer": _("Published here"),
+}
+KIND_LABELS = {
+    "tender": _("Tender deadline"),
+    "participation": _("Requests to participate"),
+    "questions": _("Questions deadline"),
+    "opening": _("Opening of tenders"),
+    "interest": _("Expressions of interest"),
+}
+BEFORE_LABELS = {"P7D": _("7 days before"), "P1D": _("1 day before"), "PT2H": _("2 hours before")}
+LANGUAGE_LABELS = {"fi": _("Finnish"), "sv": _("Swedish"), "en": _("English")}
+PAGE_SIZE = 20
+
+
+class SearchForm(forms.Form):
+    """Text, CPV, buyer, closing within N days and source: the home page's and the feeds' filters."""
+
+    q = forms.CharField(label=_("Words"), required=False, max_length=500)
+    cpv = forms.CharField(
+        label=_("CPV code"), required=False, max_length=10, help_text=_("Leading digits, e.g. 45 or 4521")
+    )
+    buyer = forms.CharField(
+        label=_("Buyer's business ID"), required=False, max_length=100, help_text=_("e.g. 0206714-5")
+    )
+    within = forms.IntegerField(
+        label=_("Closing within (days)"), required=False, min_value=1, max_value=3650
+    )
+    source = forms.ChoiceField(label=_("Source"), required=False)
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", _("Any source"))] + [(s, SOURCE_LABELS[s]) for s in SOURCES]
+
+    def clean_cpv(self):
+        try:
+            return search.check_cpv(self.cleaned_data.get("cpv"))
+        except SearchInvalid:
+            raise ValidationError(_("Give the leading digits of a CPV code, e.g. 45 or 45233000.")) from None
+
+    def filters(self, now: dt.datetime) -> search.Filters:
+        """The open calls matching this form, as ``notices.search`` filters (call after is_valid)."""
+        data = self.cleaned_data
+        within = data.get("within")
+        return search.Filters(
+            q=data.get("q") or None,
+            status="open",
+            cpv=data.get("cpv") or None,
+            buyer=data.get("buyer") or None,
+            source=data.get("source") or None,
+            deadline_after=now if within else None,
+            deadline_before=now + dt.timedelta(days=within) if within else None,
+        )
+
+    @property
+    def page_number(self) -> int:
+        return (self.cleaned_data.get("page") if self.is_valid() else None) or 1
+
+    def is_filtered(self) -> bool:
+        return self.is_valid() and any(self.cleaned_data.get(k) for k in ("q", "cpv", "buyer", "within", "source"))
+
+
+# --- following a notice -------------------------------------------------------------------------------
+
+
+class FollowForm(forms.Form):
+    """E-mail, which deadlines, how long before: starts the double opt-in (scheduler/views.follow)."""
+
+    email = forms.EmailField(label=_("Your e-mail address"), max_length=254)
+    lot = forms.ChoiceField(label=_("Lot"), required=False)
+    deadlines = forms.MultipleChoiceField(
+        label=_("Which deadlines"), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one deadline.")},
+    )
+    before = forms.MultipleChoiceField(
+        label=_("How long before"), widget=forms.CheckboxSelectMultiple,
+        choices=list(BEFORE_LABELS.items()),
+        error_messages={"required": _("Choose at least one time.")},
+    )
+
+    def __init__(self, *args, notice, **kwargs):
+        from scheduler.planning import FOLLOWABLE_KINDS
+
+        super().__init__(*args, **kwargs)
+        kinds = {d.kind for d in notice.deadlines.all() if d.active}
+        followable = [k for k in FOLLOWABLE_KINDS if k in kinds] or ["tender"]
+        self.fields["deadlines"].choices = [(k, KIND_LABELS[k]) for k in followable]
+        lots = [(lot.lot_id, f"{lot.lot_id} {lot.title}".strip()) for lot in notice.lots.all()]
+        if lots:
+            self.fields["lot"].choices = [("", _("The whole procedure"))] + lots
+        else:
+            del self.fields["lot"]
+        if not self.is_bound:
+            closing = [k for k in followable if k in ("tender", "participation")]
+            self.initial.setdefault("deadlines", closing or followable[:1])
+            self.initial.setdefault("before", list(BEFORE_LABELS))
+
+
+# Labels of the subscriber's pages (scheduler/views.py), kept here with the page catalogue (locale/).
+STATE_LABELS = {
+    "scheduled": _("scheduled"),
+    "sending": _("being sent"),
+    "sent": _("sent"),
+    "retry": _("will be retried"),
+    "failed": _("failed"),
+    "missed": _("missed"),
+    "cancelled": _("cancelled"),
+    "skipped": _("skipped: already past"),
+}
+FOLLOW_CLOSED = _("This call is closed: there is nothing to remind you of.")
+FOLLOW_LIMITED = _("Too many subscriptions in a short time; try again later.")
+
+
+# --- the officer's notice form ------------------------------------------------------------------------
+
+
+def _codes(text: str) -> list[str]:
+    return [c for c in re.split(r"[\s,;]+", text or "") if c]
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class NoticeForm(forms.Form):
+    """The notice itself; deadlines and lots are the formsets below."""
+
+    buyer = forms.ChoiceField(label=_("Buyer"), required=False)
+    title = forms.CharField(label=_("Title"), max_length=500, required=False)
+    language = forms.ChoiceField(label=_("Language of the notice"), choices=list(LANGUAGE_LABELS.items()))
+    procedure_id = forms.CharField(label=_("Procedure identifier"), max_length=200, required=False)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    cpv = forms.CharField(
+        label=_("CPV codes"), required=False, max_length=500,
+        help_text=_("8 digits each, separated by spaces or commas, e.g. 45214210 45330000"),
+    )
+    links = forms.CharField(
+        label=_("Procurement documents"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One http or https link a line"),
+    )
+    contact_email = forms.CharField(label=_("Contact e-mail"), max_length=254, required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=80, required=False)
+    contact_street = forms.CharField(label=_("Street address"), max_length=300, required=False)
+    contact_postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    contact_city = forms.CharField(label=_("City"), max_length=200, required=False)
+    contact_url = forms.CharField(label=_("Web address"), max_length=500, required=False)
+
+    def __init__(self, *args, buyers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if buyers and len(buyers) > 1:
+            self.fields["buyer"].choices = [("", _("Choose the buyer"))] + buyers
+            self.fields["buyer"].required = True
+        else:
+            del self.fields["buyer"]
+
+
+class DeadlineForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—")] + list(KIND_LABELS.items()), required=False)
+    lot = forms.CharField(label=_("Lot"), max_length=100, required=False, help_text=_("Empty: the whole procedure"))
+    at = forms.DateTimeField(
+        label=_("Date and time (Finnish time)"), required=False, widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("at") and not data.get("kind"):
+            self.add_error("kind", _("Choose the kind of deadline."))
+        if data.get("kind") and not data.get("at") and "at" not in self.errors:
+            self.add_error("at", _("Give the date and time."))
+        return data
+
+    def filled(self) -> bool:
+        return bool(self.cleaned_data.get("kind") or self.cleaned_data.get("at"))
+
+
+class LotForm(forms.Form):
+    id = forms.CharField(label=_("Lot identifier"), max_length=100, required=False)
+    title = forms.CharField(label=_("Lot title"), max_length=500, required=False)
+    cpv = forms.CharField(label=_("Lot CPV codes"), max_length=200, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("title") or data.get("cpv")) and not data.get("id"):
+            self.add_error("id", _("Give the lot an identifier, e.g. 1 or LOT-0001."))
+        return data
+
+    def filled(self) -> bool:
+        return bool(self.cleaned_data.get("id"))
+
+
+DeadlineFormSet = forms.formset_factory(DeadlineForm, extra=2, max_num=200, absolute_max=200)
+LotFormSet = forms.formset_factory(LotForm, extra=1, max_num=200, absolute_max=200)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """A datetime typed in the form is Finnish wall-clock time."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=HELSINKI)
+    return value.astimezone(HELSINKI)
+
+
+class OfficerForms:
+    """The notice form and its two formsets, bound together; ``payload()`` is what officers.py takes."""
+
+    def __init__(self, data=None, *, payload: dict | None = None, buyers=None, with_buyer=False):
+        payload = payload or {}
+        self.form = NoticeForm(data, initial=_initial(payload), buyers=buyers if with_buyer else None)
+        self.deadlines = DeadlineFormSet(data, prefix="deadlines", initial=_deadline_rows(payload))
+        self.lots = LotFormSet(data, prefix="lots", initial=_lot_rows(payload))
+        self._deadline_index: list[int] = []
+        self._lot_index: list[int] = []
+        self.general: list[str] = []
+
+    def is_valid(self) -> bool:
+        return all([self.form.is_valid(), self.deadlines.is_valid(), self.lots.is_valid()])
+
+    def payload(self) -> dict:
+        d = self.form.cleaned_data
+        language = d["language"]
+        data: dict = {
+            "title": d.get("title") or "",
+            "language": language,
+            "procedure_id": d.get("procedure_id") or None,
+            "descriptions": {language: d["description"]} if d.get("description") else {},
+            "cpv": _codes(d.get("cpv")),
+            "links": [line.strip() for line in (d.get("links") or "").splitlines() if line.strip()],
+        }
+        contact = {
+            key: d.get(f"contact_{key}") or None
+            for key in ("email", "phone", "street", "postal_code", "city", "url")
+        }
+        data["contacts"] = [contact] if any(contact.values()) else []
+        self._lot_index, lots = [], []
+        for i, form in enumerate(self.lots.forms):
+            if form.cleaned_data and form.filled():
+                self._lot_index.append(i)
+                c = form.cleaned_data
+                lots.append({"id": c["id"].strip(), "title": c.get("title") or None, "cpv": _codes(c.get("cpv"))})
+        data["lots"] = lots
+        self._deadline_index, deadlines = [], []
+        for i, form in enumerate(self.deadlines.forms):
+            if form.cleaned_data and form.filled():
+                self._deadline_index.append(i)
+                c = form.cleaned_data
+                deadlines.append(
+                    {"kind": c["kind"], "lot": (c.get("lot") or "").strip() or None, "at": _aware(c["at"]).isoformat()}
+                )
+        data["deadlines"] = deadlines
+        if "buyer" in self.form.fields:
+            data["buyer"] = d.get("buyer") or None
+        return data
+
+    def show(self, errors) -> None:
+        """Put ``officers.FieldError``s beside the fields they name (translated where we know them)."""
+        for error in errors:
+            message = translate_problem(error.message)
+            path = list(error.path)
+            head = path[0] if path else None
+            if head == "deadlines":
+                self._to_row(self.deadlines, self._deadline_index, path[1:], message)
+            elif head == "lots":
+                self._to_row(self.lots, self._lot_index, path[1:], message)
+            elif head == "contacts" and len(path) >= 3 and f"contact_{path[2]}" in self.form.fields:
+                self.form.add_error(f"contact_{path[2]}", message)
+            elif head in ("title", "cpv", "links", "language", "procedure_id"):
+                self.form.add_error(head, message)
+            elif head == "buyer" and "buyer" in self.form.fields:
+                self.form.add_error("buyer", message)
+            else:
+                self.general.append(message)
+
+    def _to_row(self, formset, index: list[int], rest: list, message: str) -> None:
+        if not rest or not isinstance(rest[0], int) or rest[0] >= len(index):
+            formset._non_form_errors = formset.error_class([*formset.non_form_errors(), message])
+            return
+        form = formset.forms[index[rest[0]]]
+        field = rest[1] if len(rest) > 1 and rest[1] in form.fields else None
+        form.add_error(field, message)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(
+            self.general or self.form.errors or any(f.errors for f in self.deadlines.forms)
+            or any(f.errors for f in self.lots.forms) or self.deadlines.non_form_errors()
+            or self.lots.non_form_errors()
+        )
+
+
+def _initial(payload: dict) -> dict:
+    language = payload.get("language") or "fi"
+    contact = (payload.get("contacts") or [{}])[0]
+    return {
+        "title": payload.get("title") or "",
+        "language": language,
+        "procedure_id": payload.get("procedure_id") or "",
+        "description": (payload.get("descriptions") or {}).get(language, ""),
+        "cpv": " ".join(payload.get("cpv") or []),
+        "links": "\n".join(payload.get("links") or []),
+        **{f"contact_{k}": contact.get(k) or "" for k in ("email", "phone", "street", "postal_code", "city", "url")},
+    }
+
+
+def _deadline_rows(payload: dict) -> list[dict]:
+    rows = []
+    for d in payload.get("deadlines") or []:
+        try:
+            at = dt.datetime.fromisoformat(d.get("at")).astimezone(HELSINKI).replace(tzinfo=None)
+        except (TypeError, ValueError):
+            at = None
+        rows.append({"kind": d.get("kind"), "lot": d.get("lot") or "", "at": at})
+    return rows
+
+
+def _lot_rows(payload: dict) -> list[dict]:
+    return [
+        {"id": lot.get("id"), "title": lot.get("title") or "", "cpv": " ".join(lot.get("cpv") or [])}
+        for lot in payload.get("lots") or []
+    ]
+
+
+# --- the officer service's messages, in the page's language --------------------------------------------
+# notices/officers.py words its problems in English for the API; beside a field the page shows them in
+# the reader's language. A message this table does not know is shown as the service wrote it.
+
+_KIND = r"(tender|participation|questions|opening|interest)"
+_PROBLEMS = [
+    (r"a title is required", _("A title is required.")),
+    (r"(?P<buyer>.+) has no valid Y-tunnus; an operator must correct the buyer first",
+     _("%(buyer)s has no valid business ID; an operator must correct the buyer first.")),
+    (r"at least one CPV code is required", _("At least one CPV code is required.")),
+    (r"(?P<code>'.*') is not a CPV code \(8 digits.*\)", _("%(code)s is not a CPV code (8 digits, e.g. 45233000).")),
+    (r"lot (?P<lot>'.*') appears twice", _("Lot %(lot)s appears twice.")),
+    (r"an instant with its UTC offset is required", _("Give the date and time.")),
+    (r"there is no lot (?P<lot>'.*') in lots", _("There is no lot %(lot)s among the lots.")),
+    (rf"a second (?P<kind>{_KIND}) deadline for .*", _("A second deadline of this kind: %(kind)s.")),
+    (r"must be in the future \(it is .*\)", _("Must be in the future.")),
+    (r"a call needs a tender or participation deadline", _("A call needs a tender or participation deadline.")),
+    (rf"the (?P<first>{_KIND}) deadline(?: of lot (?P<lot>.+))? must come before the (?P<then>{_KIND}) deadline",
+     _("The %(first)s must come before the %(then)s.")),
+    (rf"the (?P<first>{_KIND}) deadline(?: of lot (?P<lot>.+))? must come no later than the (?P<then>{_KIND}) deadline",
+     _("The %(first)s must come no later than the %(then)s.")),
+    (r"(?P<link>'.*') is not an http or https link", _("%(link)s is not an http or https link.")),
+    (r"(?P<email>'.*') is not an e-mail address", _("%(email)s is not an e-mail address.")),
+    (r"(?P<phone>'.*') is not a valid phone number", _("%(phone)s is not a valid phone number.")),
+    (r"name the buyer by its Y-tunnus: .*", _("Choose the buyer.")),
+    (r"no buyer has the identifier (?P<id>'.*')", _("No buyer has the business ID %(id)s.")),
+    (r"(?P<id>'.*') fails its check digit", _("%(id)s fails its check digit.")),
+]
+_PROBLEMS = [(re.compile(f"^{pattern}$", re.S), text) for pattern, text in _PROBLEMS]
+KIND_NAMES = {
+    "tender": pgettext_lazy("in a sentence", "tender deadline"),
+    "participation": pgettext_lazy("in a sentence", "deadline for requests to participate"),
+    "questions": pgettext_lazy("in a sentence", "deadline for questions"),
+    "opening": pgettext_lazy("in a sentence", "opening of tenders"),
+    "interest": pgettext_lazy("in a sentence", "deadline for expressions of interest"),
+}
+
+
+def translate_problem(message: str) -> str:
+    for pattern, text in _PROBLEMS:
+        match = pattern.match(message)
+        if match:
+            values = {k: str(KIND_NAMES.get(v, v)) for k, v in match.groupdict().items() if v is not None}
+            return str(text) % values if values else str(text)
+    return message
