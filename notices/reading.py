@@ -4,6 +4,7 @@ there are many. Nothing here touches the database, so a spawned worker needs no 
 from __future__ import annotations
 
 import multiprocessing
+from itertools import islice
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -43,9 +44,20 @@ def read_all(
         yield from map(_load_and_parse, tasks)
         return
     # Spawned, not forked: a worker must never inherit this process's database connection. Workers need
-    # no app registry: readers are pure and loading reads only plain settings.
+    # no app registry: readers are pure and loading reads only plain settings. Work goes out in windows,
+    # the next one read while this one is written, so memory stays flat however many targets there are
+    # (Pool.imap would read everything ahead and hold it).
+    window = 64 * jobs
+    tasks = iter(tasks)
     with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-        yield from pool.imap(_load_and_parse, tasks, chunksize=8)
+        batch = list(islice(tasks, window))
+        pending = pool.map_async(_load_and_parse, batch, chunksize=8)
+        while batch:
+            results = pending.get()
+            batch = list(islice(tasks, window))
+            if batch:
+                pending = pool.map_async(_load_and_parse, batch, chunksize=8)
+            yield from results
 
 
 def _load_and_parse(task: tuple[str, str | None, str | None]) -> tuple[Payload | None, Outcome]:
