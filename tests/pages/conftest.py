@@ -109,3 +109,9 @@ def lang(client, code: str):
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = code
     return client
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Hashing with PBKDF2's full work factor costs ~0.6 s a user; these tests need no security from it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
