@@ -4,15 +4,22 @@ URLs are fetched with timeouts, retries with backoff (honouring Retry-After), a 
 no private, loopback or link-local hosts (a notice URL must not make the tracker probe its own network);
 ``INGEST_ALLOW_PRIVATE_HOSTS`` lifts that for tests and closed installations. Redirects are followed by
 hand so every hop is checked.
+
+``request()`` is the one HTTP exchange under ``fetch()`` and the scheduled sources (notices/polling.py):
+it also makes conditional requests (ETag / Last-Modified, 304), POSTs JSON (TED's and Hilma's search
+endpoints), sends at most one request at a time per host (per process), and turns a long Retry-After
+into ``RateLimited`` instead of sleeping through it.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
+import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -23,6 +30,7 @@ from notices.records import IngestError
 
 READABLE_SUFFIXES = {".xml", ".json", ".html", ".htm"}
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 5
 
 
@@ -73,22 +81,195 @@ def read_file(path: str, url: str | None = None) -> Payload:
 
 def fetch(url: str, session: requests.Session | None = None) -> Payload:
     """GET ``url`` politely; see the module docstring. Raises FetchError naming the URL."""
+    fetched = request(url, session=session)
+    return Payload(fetched.data, fetched.url, fetched.url)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What one ``request()`` got: the final URL (after redirects), the status (200-299, or 304 for a
+    conditional request whose copy is still current), the body and the response headers."""
+
+    url: str
+    status: int
+    data: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def etag(self) -> str:
+        return self.headers.get("ETag", "")
+
+    @property
+    def last_modified(self) -> str:
+        return self.headers.get("Last-Modified", "")
+
+    def json(self):
+        try:
+            return json.loads(self.data)
+        except ValueError as exc:
+            raise FetchError(f"the response is not JSON: {exc}", self.url) from None
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status (after the retries)."""
+
+    def __init__(self, detail: str, where: str | None, status: int):
+        super().__init__(detail, where)
+        self.status = status
+
+
+class RateLimited(HTTPStatusError):
+    """429 (or 503 with Retry-After): the server asks us to come back later; ``retry_after`` is how many
+    seconds it asked for (None when it did not say)."""
+
+    def __init__(self, detail: str, where: str | None, status: int, retry_after: float | None):
+        super().__init__(detail, where, status)
+        self.retry_after = retry_after
+
+
+def request(
+    url: str,
+    *,
+    method: str = "GET",
+    json_body=None,
+    headers: Mapping[str, str] | None = None,
+    etag: str = "",
+    last_modified: str = "",
+    session: requests.Session | None = None,
+    user_agent: str | None = None,
+    max_wait: float = 60.0,
+) -> Fetched:
+    """One polite HTTP exchange; what ``fetch()`` and the scheduled sources (notices.polling) use.
+
+    * ``etag`` / ``last_modified``: a conditional request (If-None-Match / If-Modified-Since); a 304
+      comes back as ``Fetched(status=304)`` with no body.
+    * ``json_body``: sent as JSON (POST for TED's and Hilma's search endpoints).
+    * Every hop is checked (no private hosts), redirects are followed by hand, the body is capped.
+    * At most one request at a time per host in this process (``host_lock``); between retries the lock
+      is released.
+    * Retries with backoff on 429/5xx and network errors; a Retry-After up to ``max_wait`` seconds is
+      waited for, a longer one ends the exchange at once with ``RateLimited`` (and later requests to
+      that host in this process wait or fail the same way until the time has passed).
+    """
     session = session or requests.Session()
-    headers = {"User-Agent": settings.INGEST_USER_AGENT, "Accept": "application/xml, application/json, text/html"}
+    sent = {
+        "User-Agent": user_agent or settings.INGEST_USER_AGENT,
+        "Accept": "application/xml, application/json, text/html",
+    }
+    sent.update(headers or {})
+    if etag:
+        sent["If-None-Match"] = etag
+    if last_modified:
+        sent["If-Modified-Since"] = last_modified
+    body = None
+    if json_body is not None:
+        body = json.dumps(json_body).encode()
+        sent["Content-Type"] = "application/json"
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         check_host(current)
-        response = _get_with_retries(session, current, headers)
-        if response.is_redirect:
-            location = response.headers.get("Location", "")
-            response.close()
+        status, answer, data = _send(session, method, current, sent, body, max_wait)
+        location = answer.get("Location")
+        if status in REDIRECT_STATUSES and location:
             current = urljoin(current, location)
+            if status == 303 or (status in (301, 302) and method == "POST"):
+                method, body = "GET", None
+                sent.pop("Content-Type", None)
             continue
-        if response.status_code >= 400:
-            response.close()
-            raise FetchError(f"the server answered HTTP {response.status_code}", current)
-        return Payload(_read_capped(response, current), current, current)
+        if status == 304:
+            return Fetched(current, status, b"", answer)
+        if status >= 400:
+            retry_after = _retry_after(answer.get("Retry-After"))
+            if status == 429 or (status == 503 and retry_after):
+                raise RateLimited(_status_text(status, retry_after), current, status, retry_after)
+            raise HTTPStatusError(f"the server answered HTTP {status}", current, status)
+        return Fetched(current, status, data, answer)
     raise FetchError(f"more than {MAX_REDIRECTS} redirects", url)
+
+
+# One request at a time per host (in this process), and the time before which a host asked us (429 +
+# Retry-After) not to come back. Keys: the host name for the lock, scheme://host:port for the wait.
+_host_locks: dict[str, threading.Lock] = {}
+_host_locks_guard = threading.Lock()
+_host_wait_until: dict[str, float] = {}
+
+
+def host_lock(url: str) -> threading.Lock:
+    host = (urlsplit(url).hostname or "").lower()
+    with _host_locks_guard:
+        return _host_locks.setdefault(host, threading.Lock())
+
+
+def forget_host_waits() -> None:
+    """Forget every Retry-After a host asked for (tests; a restarted process forgets them too)."""
+    _host_wait_until.clear()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{parts.port or ''}"
+
+
+def _status_text(status: int, retry_after: float | None) -> str:
+    if retry_after:
+        return f"the server answered HTTP {status} and asked to wait {retry_after:.0f} s (Retry-After)"
+    return f"the server answered HTTP {status}"
+
+
+def _send(session, method, url, headers, body, max_wait) -> tuple[int, Mapping[str, str], bytes]:
+    """Send with retries; returns (status, headers, body). The body is read only for a final 2xx."""
+    attempts = max(1, settings.INGEST_RETRIES)
+    origin = _origin(url)
+    for attempt in range(1, attempts + 1):
+        waited = _host_wait_until.get(origin, 0.0) - time.monotonic()
+        if waited > max_wait:
+            raise RateLimited(
+                f"the server asked us not to come back for another {waited:.0f} s (Retry-After)",
+                url,
+                429,
+                waited,
+            )
+        if waited > 0:
+            time.sleep(waited)
+        with host_lock(url):
+            try:
+                response = session.request(
+                    method,
+                    url,
+                    headers=headers,
+                    data=body,
+                    timeout=settings.INGEST_TIMEOUT,
+                    stream=True,
+                    allow_redirects=False,
+                )
+            except requests.RequestException as exc:
+                if attempt == attempts:
+                    raise FetchError(
+                        f"the request failed after {attempts} attempts: {exc.__class__.__name__}", url
+                    ) from None
+                response = None
+            else:
+                status = response.status_code
+                retry = status in RETRY_STATUSES and attempt < attempts
+                if not retry:
+                    if 200 <= status < 300:
+                        return status, response.headers, _read_capped(response, url)
+                    response.close()
+                    return status, response.headers, b""
+                response.close()
+        if response is None:
+            time.sleep(_backoff(attempt))
+            continue
+        delay = _retry_after(response.headers.get("Retry-After"))
+        if delay is not None and delay > max_wait:
+            _host_wait_until[origin] = time.monotonic() + delay
+            raise RateLimited(_status_text(response.status_code, delay), url, response.status_code, delay)
+        time.sleep(min(_backoff(attempt) if delay is None else delay, max_wait))
+    raise AssertionError("unreachable")
 
 
 def check_host(url: str) -> None:
@@ -109,28 +290,6 @@ def check_host(url: str) -> None:
                 "set INGEST_ALLOW_PRIVATE_HOSTS to allow it",
                 url,
             )
-
-
-def _get_with_retries(session: requests.Session, url: str, headers: dict) -> requests.Response:
-    attempts = max(1, settings.INGEST_RETRIES)
-    for attempt in range(1, attempts + 1):
-        try:
-            response = session.get(
-                url, headers=headers, timeout=settings.INGEST_TIMEOUT, stream=True, allow_redirects=False
-            )
-        except requests.RequestException as exc:
-            if attempt == attempts:
-                raise FetchError(f"the request failed after {attempts} attempts: {exc.__class__.__name__}", url) from None
-            time.sleep(_backoff(attempt))
-            continue
-        if response.status_code in RETRY_STATUSES and attempt < attempts:
-            delay = _retry_after(response.headers.get("Retry-After"))
-            delay = _backoff(attempt) if delay is None else delay
-            response.close()
-            time.sleep(min(delay, 60))
-            continue
-        return response
-    raise AssertionError("unreachable")
 
 
 def _backoff(attempt: int) -> float:

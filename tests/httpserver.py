@@ -1,9 +1,17 @@
 """A real HTTP server on 127.0.0.1 for tests of anything fetched. Routes map a path to a list of
-responses (status, headers, body) served in turn (the last one repeats); every request is recorded."""
+responses (status, headers, body) served in turn (the last one repeats); every request is recorded.
+
+GET and POST are served alike (the route decides, whatever the method). ``requests`` keeps
+(method, path, headers) for each request; ``log`` keeps ``Request`` objects that also carry the body
+(``Request.json()`` for a JSON body). ``max_in_flight`` is the most requests the server was answering at
+once; a response with ``wait_for_company`` holds its answer until another request is in flight too (or a
+second has passed), so a test can see whether two requests could overlap."""
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,31 +23,68 @@ class Response:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     declare_length: bool = True  # False: no Content-Length, the body ends when the connection closes
+    wait_for_company: bool = False  # see the module docstring
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict
+    body: bytes = b""
+
+    def json(self):
+        return json.loads(self.body)
 
 
 class LoopbackServer:
     def __init__(self):
         self.routes: dict[str, list[Response]] = {}
         self.requests: list[tuple[str, str, dict]] = []  # (method, path, headers)
+        self.log: list[Request] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
         self._served: dict[str, int] = defaultdict(int)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
-                server.requests.append(("GET", self.path, dict(self.headers)))
-                responses = server.routes.get(self.path) or [Response(404, b"not found")]
-                index = min(server._served[self.path], len(responses) - 1)
-                server._served[self.path] += 1
+                self._answer("GET")
+
+            def do_POST(self):  # noqa: N802
+                self._answer("POST")
+
+            def _answer(self, method):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with server._lock:
+                    server.requests.append((method, self.path, dict(self.headers)))
+                    server.log.append(Request(method, self.path, dict(self.headers), body))
+                    responses = server.routes.get(self.path) or [Response(404, b"not found")]
+                    index = min(server._served[self.path], len(responses) - 1)
+                    server._served[self.path] += 1
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 response = responses[index]
-                self.send_response(response.status)
-                for name, value in response.headers.items():
-                    self.send_header(name, value)
-                if response.declare_length and "Content-Length" not in response.headers:
-                    self.send_header("Content-Length", str(len(response.body)))
-                if not response.declare_length:
-                    self.close_connection = True
-                self.end_headers()
-                self.wfile.write(response.body)
+                try:
+                    if response.wait_for_company:
+                        end = time.monotonic() + 1.0
+                        while server.in_flight < 2 and time.monotonic() < end:
+                            time.sleep(0.01)
+                    self.send_response(response.status)
+                    for name, value in response.headers.items():
+                        self.send_header(name, value)
+                    if response.declare_length and "Content-Length" not in response.headers:
+                        self.send_header("Content-Length", str(len(response.body)))
+                    if not response.declare_length:
+                        self.close_connection = True
+                    self.end_headers()
+                    if method != "HEAD" and response.status != 304:
+                        self.wfile.write(response.body)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
 
             def log_message(self, *args):
                 pass
@@ -58,6 +103,9 @@ class LoopbackServer:
 
     def hits(self, path: str) -> int:
         return sum(1 for _, p, _ in self.requests if p == path)
+
+    def requests_to(self, path: str) -> list[Request]:
+        return [r for r in self.log if r.path == path]
 
     def __enter__(self):
         self.thread.start()
