@@ -300,3 +300,89 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"draft {self.pk}: {str(self.payload.get('title') or '')[:80]}"
+
+
+# --- Scheduled sources (notices/polling.py, notices/sources_api.py) ---------------------------------------
+
+
+class Source(models.Model):
+    """A place polled on a schedule: a buyer's web page, TED's or Hilma's search API, an OCDS feed, a local
+    folder. Operators manage the first six fields in the admin; the rest is the poller's state, written
+    only by ``notices.polling`` (one conditional UPDATE claims a due source, so several schedulers never
+    poll the same source at once), so a restarted scheduler resumes from it."""
+
+    class Kind(models.TextChoices):
+        FI_WEB = "fi-web", "Buyer's web page (Finnish notices among news)"
+        TED = "ted", "TED search API v3"
+        HILMA = "hilma", "Hilma API (eForms)"
+        OCDS = "ocds", "OCDS feed URL"
+        FOLDER = "folder", "Local folder"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    url = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="The page or feed URL; the folder's absolute path; for TED and Hilma the API's base URL "
+        "(empty: TED_API_URL / HILMA_API_URL)",
+    )
+    query = models.TextField(
+        blank=True,
+        help_text="TED: an expert query, {since} is replaced by the watermark date (default: buyer-country = "
+        "FIN AND publication-date >= {since}). Hilma: search words, or a JSON object of search parameters "
+        "(search, filter...). Others: unused.",
+    )
+    interval = models.PositiveIntegerField(default=3600, help_text="Seconds between polls")
+    enabled = models.BooleanField(default=True)
+
+    # State (the poller's).
+    next_poll_at = models.DateTimeField(default=timezone.now, help_text="Due from this instant")
+    lease_until = models.DateTimeField(null=True, blank=True, help_text="A poll holds the source until then")
+    leased_by = models.CharField(max_length=100, blank=True)
+    last_run = models.DateTimeField(null=True, blank=True)
+    last_success = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    failures = models.PositiveIntegerField(default=0, help_text="Failed polls in a row")
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    watermark = models.CharField(
+        max_length=40, blank=True, help_text="TED: newest publication date seen (YYYYMMDD); Hilma: datePublished"
+    )
+    cursor = models.JSONField(
+        default=dict, blank=True, help_text="Notices already fetched at the watermark; a folder's file stamps"
+    )
+    notices_seen = models.PositiveIntegerField(
+        default=0, help_text="Notices read by the last poll that got new content (a page: the notices on it)"
+    )
+    peak_seen = models.PositiveIntegerField(default=0, help_text="The most notices one poll has read")
+    broken = models.TextField(blank=True, help_text="What is wrong with the content itself (layout broke)")
+    healthy = models.BooleanField(default=True)
+    problem = models.TextField(blank=True)
+    problem_since = models.DateTimeField(null=True, blank=True)
+    problem_notified_at = models.DateTimeField(null=True, blank=True, help_text="Operators were mailed then")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["enabled", "next_poll_at"], name="notices_source_due")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        from urllib.parse import urlsplit
+
+        from django.core.exceptions import ValidationError
+
+        url = self.url.strip()
+        if self.kind in (self.Kind.FI_WEB, self.Kind.OCDS):
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise ValidationError({"url": "A page or feed needs an http(s) URL."})
+        elif self.kind == self.Kind.FOLDER:
+            if not url.startswith("/"):
+                raise ValidationError({"url": "A folder needs an absolute path."})
+        elif url and urlsplit(url).scheme not in ("http", "https"):
+            raise ValidationError({"url": "An API base URL must be http(s), or empty for the default."})
+        if self.interval < 60:
+            raise ValidationError({"interval": "Poll at most once a minute (60 seconds or more)."})

@@ -4,7 +4,8 @@
 never two at once in one process), a job that renders ahead the PDF summaries of reminders due in the
 next 15 minutes (every minute), and then calls every hook named in ``settings.SCHEDULER_JOB_HOOKS``:
 dotted paths to functions ``register(scheduler)`` that add their own jobs. **This is the place for more
-jobs**, e.g. polling the ingest sources (a later issue) adds ``"notices.jobs.register"`` there. Jobs use
+jobs**: polling the scheduled sources is ``"notices.polling.register"``, put there by tracker/settings.py
+(``POLL_SOURCES=false`` leaves it out). Jobs use
 the in-memory job store, so nothing about them outlives the process: each job must read what it needs
 from the database when it runs.
 """

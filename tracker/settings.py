@@ -135,3 +135,21 @@ SCHEDULER_JOB_HOOKS = env.strings("SCHEDULER_JOB_HOOKS")  # dotted paths of regi
 API_COUNT_CAP = env.integer("API_COUNT_CAP", 10_000)  # list counts are exact up to this, then capped
 API_AUTH_FAILURES = env.integer("API_AUTH_FAILURES", 20)  # bad tokens per client address... (0: no limit)
 API_AUTH_FAILURE_WINDOW = env.integer("API_AUTH_FAILURE_WINDOW", 600)  # ...in this many seconds, then 429
+
+# --- Scheduled sources (notices/polling.py: runscheduler and manage.py poll) -------------------------
+TED_API_URL = env.string("TED_API_URL", "https://api.ted.europa.eu").rstrip("/")  # POST {}/v3/notices/search
+TED_NOTICE_XML_URL = env.string(  # a notice's XML when a search result carries no links.xml
+    "TED_NOTICE_XML_URL", "https://ted.europa.eu/en/notice/{publication_number}/xml"
+)
+HILMA_API_URL = env.string("HILMA_API_URL", "https://api.hankintailmoitukset.fi").rstrip("/")
+HILMA_API_KEY = env.string("HILMA_API_KEY")  # sent as Ocp-Apim-Subscription-Key
+POLL_USER_AGENT = env.string("POLL_USER_AGENT", INGEST_USER_AGENT)
+POLL_TICK = env.integer("POLL_TICK", 30)  # seconds between the scheduler's looks for due sources
+POLL_LEASE = env.integer("POLL_LEASE", 900)  # seconds a poll holds its source (a crashed poller's runs out)
+POLL_STALE_FACTOR = env.integer("POLL_STALE_FACTOR", 3)  # unhealthy after this many intervals without success
+POLL_MAX_RETRY_WAIT = env.integer("POLL_MAX_RETRY_WAIT", 30)  # a longer Retry-After ends the poll instead
+POLL_LOOKBACK_DAYS = env.integer("POLL_LOOKBACK_DAYS", 7)  # how far back a new TED/Hilma source starts
+POLL_PAGE_SIZE = env.integer("POLL_PAGE_SIZE", 100)  # search results per request (TED allows 250)
+POLL_MAX_PAGES = env.integer("POLL_MAX_PAGES", 100)  # search pages per poll
+if env.boolean("POLL_SOURCES", True) and "notices.polling.register" not in SCHEDULER_JOB_HOOKS:
+    SCHEDULER_JOB_HOOKS = [*SCHEDULER_JOB_HOOKS, "notices.polling.register"]

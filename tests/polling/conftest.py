@@ -1,0 +1,65 @@
+"""Fixtures for the scheduled-source tests: sources polled against a real HTTP server on 127.0.0.1.
+
+Loopback addresses are allowed (``INGEST_ALLOW_PRIVATE_HOSTS``) and retries are fast; what a host asked
+(Retry-After) is forgotten between tests. For the test that runs ``manage.py runscheduler`` as a real
+process, the SQLite test database is a file (as in tests/scheduler/conftest.py, which explains why).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from django.utils import timezone
+
+from notices import polling
+from notices.models import Source
+from notices.sources import forget_host_waits
+
+UTC = dt.UTC
+ADMINS = [("Operator", "ops@example.fi")]
+
+
+def pytest_configure(config):
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("TEST", {})
+        if not db["TEST"].get("NAME"):
+            db["TEST"]["NAME"] = os.path.join(tempfile.gettempdir(), f"tracker-test-{os.getpid()}.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def polite_loopback():
+    forget_host_waits()
+    with override_settings(
+        INGEST_ALLOW_PRIVATE_HOSTS=True,
+        INGEST_RETRIES=3,
+        POLL_MAX_RETRY_WAIT=5,
+        ADMINS=ADMINS,
+        HILMA_API_KEY="test-key",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    ):
+        yield
+    forget_host_waits()
+
+
+def make_source(url: str = "", *, kind: str = Source.Kind.FI_WEB, name: str | None = None, **fields) -> Source:
+    fields.setdefault("interval", 3600)
+    return Source.objects.create(name=name or f"{kind} {Source.objects.count() + 1}", kind=kind, url=url, **fields)
+
+
+def poll_now(source: Source, worker: str = "test") -> polling.Result:
+    """One poll as the scheduler does it (claim, poll, release), whether or not it is due."""
+    claimed = polling.claim(source.pk, worker, due_only=False)
+    assert claimed is not None, "the source is leased by someone else"
+    result = polling.poll(claimed, worker)
+    source.refresh_from_db()
+    return result
+
+
+def ago(**kw) -> dt.datetime:
+    return timezone.now() - dt.timedelta(**kw)
