@@ -201,6 +201,7 @@ class Builder:
             lot = next((x for x in notice.lots.all() if x.lot_id == subscription.lot), None)
             lot_title = ((lot.titles.get(lang) or lot.title) if lot else "") or ""
         return {
+            "lang": lang,
             "title": notice.titles.get(lang) or notice.title,
             "buyer": buyer,
             "lot": subscription.lot,

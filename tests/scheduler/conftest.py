@@ -195,7 +195,9 @@ def database_url() -> str:
 def subprocess_env(server: SMTPServer, **extra) -> dict:
     env = dict(os.environ)
     env.update(server.env())
-    env.update(DATABASE_URL=database_url(), LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+    # Only the dispatcher: other jobs registered through SCHEDULER_JOB_HOOKS (source polling) stay out.
+    env.update(DATABASE_URL=database_url(), LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1", POLL_SOURCES="false")
+    env["SCHEDULER_JOB_HOOKS"] = ""
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
