@@ -180,3 +180,78 @@ class OfficerMembershipAdmin(admin.ModelAdmin):
     list_display = ("user", "buyer", "created_at")
     search_fields = ("user__username", "buyer__name", "buyer__identifiers__value")
     raw_id_fields = ("user", "buyer")
+
+
+# --- Scheduled sources (notices/polling.py) ---------------------------------------------------------------
+
+from notices import polling  # noqa: E402
+from notices.models import Source  # noqa: E402
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    """Operators add and edit sources; the state is the poller's and shown read-only. A source whose health
+    is flagged shows the problem in the list; the actions make a source due now, accept that a page no
+    longer carries notices, or forget the state so the next poll starts afresh."""
+
+    list_display = (
+        "name", "kind", "enabled", "interval", "health_flag", "problem_short", "last_run", "last_success",
+        "notices_seen",
+    )  # fmt: skip
+    list_filter = ("healthy", "kind", "enabled")
+    search_fields = ("name", "url", "query", "problem", "last_error")
+    actions = ["poll_now", "accept_yield", "reset_state"]
+    readonly_fields = (
+        "health_now", "problem_since", "problem_notified_at", "last_run", "last_success", "last_error",
+        "failures", "next_poll_at", "lease_until", "leased_by", "etag", "last_modified", "watermark", "cursor",
+        "notices_seen", "peak_seen", "broken", "created_at", "updated_at",
+    )  # fmt: skip
+    fieldsets = (
+        (None, {"fields": ("name", "kind", "url", "query", "interval", "enabled")}),
+        ("Health", {"fields": ("health_now", "problem_since", "problem_notified_at", "broken")}),
+        (
+            "State (written by the poller)",
+            {
+                "fields": (
+                    "last_run", "last_success", "last_error", "failures", "next_poll_at", "lease_until",
+                    "leased_by", "etag", "last_modified", "watermark", "cursor", "notices_seen", "peak_seen",
+                    "created_at", "updated_at",
+                )  # fmt: skip
+            },
+        ),
+    )
+
+    @admin.display(description="healthy", boolean=True)
+    def health_flag(self, obj):
+        return polling.health(obj)[0]
+
+    @admin.display(description="problem")
+    def problem_short(self, obj):
+        return polling.health(obj)[1][:140]
+
+    @admin.display(description="health now")
+    def health_now(self, obj):
+        if obj.pk is None:
+            return "-"
+        healthy, problem = polling.health(obj)
+        return "healthy" if healthy else problem
+
+    @admin.action(description="Poll soon (make due now)")
+    def poll_now(self, request, queryset):
+        from django.utils import timezone
+
+        count = queryset.update(next_poll_at=timezone.now())
+        messages.info(request, f"{count} source(s) due now: the scheduler polls them at its next look.")
+
+    @admin.action(description="Accept that the page yields no notices now (end a 'layout broke' flag)")
+    def accept_yield(self, request, queryset):
+        for source in queryset:
+            Source.objects.filter(pk=source.pk).update(peak_seen=source.notices_seen, broken="")
+            source.refresh_from_db()
+            polling.evaluate(source, notify=False)
+        messages.info(request, f"{queryset.count()} source(s): what they yield now is the new normal.")
+
+    @admin.action(description="Forget the state (ETag, watermark, cursor): the next poll starts afresh")
+    def reset_state(self, request, queryset):
+        count = queryset.update(etag="", last_modified="", watermark="", cursor={}, peak_seen=0, broken="")
+        messages.info(request, f"{count} source(s) will be read afresh at their next poll.")

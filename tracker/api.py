@@ -110,3 +110,4 @@ def health(request):
 api.add_router("/", notices_router)
 api.add_router("/", officer_router)
 api.add_router("/", scheduler_router)
+api.add_router("/", "notices.sources_api.router")  # GET /api/sources (scheduled sources, staff)
