@@ -311,7 +311,8 @@ class Builder:
                 "when": context["deadline_local"],
                 "title": one_line(context["title"], 120),
             }
-            # Reminders of one deadline sent in the same minute share their rendered bodies.
+            # Reminders of one deadline sent in the same minute share their rendered bodies: the key holds
+            # everything in the context but the unsubscribe link.
             key = (lang, notice.pk, notice.updated_at, subscription.lot, deadline.pk, reminder.deadline_at)
             mail = self._email(
                 subscription,
@@ -320,7 +321,7 @@ class Builder:
                 context,
                 {"X-Reminder-ID": str(reminder.pk)},
                 f"reminder-{reminder.pk}",
-                key=(*key, context["time_left"]),
+                key=(*key, reminder.offset, context["time_left"]),
             )
             mail.attach(self._ics(notice, deadline, reminder.deadline_at, lang))
             self._attach_pdf(mail, notice, lang, now)
