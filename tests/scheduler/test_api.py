@@ -205,3 +205,17 @@ def test_confirmations_are_rate_limited_per_address_and_per_ip(client, notice):
     )
     with time_machine.travel(NOW + dt.timedelta(hours=1, seconds=1), tick=False):
         assert post(client, {"email": "b99@example.fi", "notice": notice.pk}).status_code == 201
+
+
+def test_a_reminder_that_could_not_leave_in_time_shows_as_missed(client, notice):
+    from scheduler.dispatch import Dispatcher
+
+    user = User.objects.create_user("anna", "anna@example.fi", "pw-long-enough-1")
+    client.force_login(user)
+    with time_machine.travel(NOW, tick=False):
+        created = post(client, {"notice": notice.pk, "before": ["PT2H"]}).json()
+    # No scheduler ran until after the deadline.
+    with time_machine.travel(DEADLINE + dt.timedelta(minutes=1), tick=False):
+        Dispatcher("late").run_once()
+    (reminder,) = client.get(f"/api/subscriptions/{created['id']}").json()["reminders"]
+    assert (reminder["state"], reminder["sent_at"], reminder["next_attempt_at"]) == ("missed", None, None)
