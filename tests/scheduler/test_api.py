@@ -211,11 +211,16 @@ def test_a_reminder_that_could_not_leave_in_time_shows_as_missed(client, notice)
     from scheduler.dispatch import Dispatcher
 
     user = User.objects.create_user("anna", "anna@example.fi", "pw-long-enough-1")
-    client.force_login(user)
     with time_machine.travel(NOW, tick=False):
-        created = post(client, {"notice": notice.pk, "before": ["PT2H"]}).json()
+        client.force_login(user)
+        response = post(client, {"notice": notice.pk, "before": ["PT2H"]})
+        assert response.status_code == 201, response.content
+        created = response.json()
     # No scheduler ran until after the deadline.
     with time_machine.travel(DEADLINE + dt.timedelta(minutes=1), tick=False):
         Dispatcher("late").run_once()
-    (reminder,) = client.get(f"/api/subscriptions/{created['id']}").json()["reminders"]
+    reminders = client.get(f"/api/subscriptions/{created['id']}", {"token": created["token"]}).json()[
+        "reminders"
+    ]
+    (reminder,) = reminders
     assert (reminder["state"], reminder["sent_at"], reminder["next_attempt_at"]) == ("missed", None, None)
