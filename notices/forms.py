@@ -159,7 +159,7 @@ class NoticeForm(forms.Form):
     """The notice itself; deadlines and lots are the formsets below."""
 
     buyer = forms.ChoiceField(label=_("Buyer"), required=False)
-    title = forms.CharField(label=_("Title"), max_length=500, required=False)
+    title = forms.CharField(label=pgettext_lazy("notice", "Title"), max_length=500, required=False)
     language = forms.ChoiceField(label=_("Language of the notice"), choices=list(LANGUAGE_LABELS.items()))
     procedure_id = forms.CharField(label=_("Procedure identifier"), max_length=200, required=False)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
@@ -370,9 +370,9 @@ _PROBLEMS = [
     (r"must be in the future \(it is .*\)", _("Must be in the future.")),
     (r"a call needs a tender or participation deadline", _("A call needs a tender or participation deadline.")),
     (rf"the (?P<first>{_KIND}) deadline(?: of lot (?P<lot>.+))? must come before the (?P<then>{_KIND}) deadline",
-     _("The %(first)s must come before the %(then)s.")),
+     _("The “%(first)s” must come before the “%(then)s”.")),
     (rf"the (?P<first>{_KIND}) deadline(?: of lot (?P<lot>.+))? must come no later than the (?P<then>{_KIND}) deadline",
-     _("The %(first)s must come no later than the %(then)s.")),
+     _("The “%(first)s” must come no later than the “%(then)s”.")),
     (r"(?P<link>'.*') is not an http or https link", _("%(link)s is not an http or https link.")),
     (r"(?P<email>'.*') is not an e-mail address", _("%(email)s is not an e-mail address.")),
     (r"(?P<phone>'.*') is not a valid phone number", _("%(phone)s is not a valid phone number.")),
