@@ -707,7 +707,7 @@ def _version(v) -> dict:
         "number": v.number,
         "received": _local(v.received_at),
         "issued": _local(v.issued_at) if v.issued_at else "",
-        "ref": _clip(v.source_ref, 120),
+        "ref": _clip(v.source_ref, MAX_URL),
         "origin": _url(v.origin),
         "lines": lines,
     }
