@@ -39,7 +39,7 @@ def test_each_call_shows_its_deadline_in_helsinki_time_and_the_time_left(client)
     "query, expected",
     [
         ("q=siivous", ["Koulujen siivous"]),
-        ("q=tie", ["Tienhoito"]),
+        ("q=tienhoito", ["Tienhoito"]),
         ("cpv=9091", ["Koulujen siivous"]),
         ("cpv=45", ["Tienhoito"]),
         ("buyer=FI16180333", ["Koulujen siivous"]),
