@@ -30,7 +30,7 @@ def test_home_notice_pdf_buyer(page, live_server):
     assert [t.strip() for t in cards.all_inner_texts()] == ["Järvenrannan alakoulun peruskorjaus"]
     page.fill("#id_cpv", "45abc")
     page.click("button.primary")
-    assert "CPV-koodin alkunumerot" in page.locator("#id_cpv_errors").inner_text()
+    assert "CPV-koodin alkunumerot" in page.locator("#id_cpv_error").inner_text()
     look(page, "home-search-error")
     page.goto(live_server.url + "/?cpv=45")
     title = cards.first.inner_text()

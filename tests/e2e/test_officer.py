@@ -49,7 +49,7 @@ def test_officer_publishes_corrects_and_cancels(page, live_server):
     page.click("button[value=save]")
     assert page.locator("h1").inner_text() == "Luonnos"
     page.click("button[value=publish]")
-    assert "Ajan on oltava tulevaisuudessa." in page.locator("#id_deadlines-1-at_errors").inner_text()
+    assert "Ajan on oltava tulevaisuudessa." in page.locator("#id_deadlines-1-at_error").inner_text()
     assert page.locator(".error-summary").is_visible()
     look(page, "officer-draft-errors")
     assert not Notice.objects.filter(source="officer").exists()

@@ -59,6 +59,14 @@ def test_mistakes_are_shown_beside_the_field(client, notice, change, field, mess
     assert not Subscription.objects.exists()
 
 
+def test_an_error_is_tied_to_its_field_and_the_page_returns_to_the_form(client, notice):
+    response = client.post(f"/notices/{notice.pk}/follow/", {**FORM, "email": "x"})
+    html = response.content.decode()
+    assert 'id="id_email_error"' in html
+    assert re.search(r'<input[^>]+aria-invalid="true"[^>]+aria-describedby="id_email_error"', html)
+    assert f'action="/notices/{notice.pk}/follow/#follow"' in html
+
+
 def test_the_errors_are_in_the_pages_language(client, notice):
     response = lang(client, "fi").post(f"/notices/{notice.pk}/follow/", {**FORM, "deadlines": []})
     assert "Valitse vähintään yksi määräaika." in response.content.decode()

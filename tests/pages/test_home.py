@@ -67,7 +67,7 @@ def test_a_bad_filter_is_shown_beside_its_field(client):
     assert "cpv" in form.errors and "within" in form.errors
     html = response.content.decode()
     assert "Give the leading digits of a CPV code" in html
-    assert 'id="id_cpv_errors"' in html
+    assert 'id="id_cpv_error"' in html
 
 
 def test_it_pages_through_many_calls(client):

@@ -40,7 +40,7 @@ def form(**changes) -> dict:
 
 def field_errors(html: str, field_id: str) -> str:
     """The error list printed beside one field (inside its .field wrapper)."""
-    match = re.search(rf'<ul class="errorlist" id="{field_id}_errors">(.*?)</ul>', html, re.S)
+    match = re.search(rf'<ul class="errorlist" id="{field_id}_error">(.*?)</ul>', html, re.S)
     return match.group(1) if match else ""
 
 
@@ -95,6 +95,7 @@ def test_the_services_problems_are_shown_beside_their_fields(officer_client, not
     html = response.content.decode()
     assert "The notice has problems" in html
     assert "A title is required." in field_errors(html, "id_title")
+    assert re.search(r'<input[^>]+aria-invalid="true"[^>]+aria-describedby="id_title_error"[^>]+id="id_title"', html)
     assert "is not a CPV code" in field_errors(html, "id_cpv")
     assert "is not an http or https link" in field_errors(html, "id_links")
     assert "is not an e-mail address" in field_errors(html, "id_contact_email")
@@ -152,7 +153,7 @@ def test_checking_a_correction_changes_nothing(officer_client, notice):
     response = officer_client.post(
         f"/officer/notices/{published.pk}/", form(action="validate", **{"deadlines-1-at": local(days(-2))})
     )
-    assert response.status_code == 400 and "id_deadlines-1-at_errors" in response.content.decode()
+    assert response.status_code == 400 and "id_deadlines-1-at_error" in response.content.decode()
     assert published.versions.count() == 1
 
 
