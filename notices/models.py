@@ -120,7 +120,7 @@ class Notice(models.Model):
             # The rare notices whose earliest closing deadline has passed while a later one is ahead
             # (lots closing at different times): the API's "next deadline still ahead" looks them up here.
             models.Index(
-                fields=["status", "closes_at"],
+                fields=["status", "closes_at", "next_deadline"],
                 condition=models.Q(next_deadline__lt=models.F("closes_at")),
                 name="notices_partly_closed",
             ),

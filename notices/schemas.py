@@ -140,7 +140,7 @@ class VersionOut(ModelSchema):
 
 
 class Paged(Schema):
-    count: int = Field(description="Matches, exact up to the cap (10,000); see count_exact")
+    count: int = Field(description="Matches, exact up to the cap (1,000 by default); see count_exact")
     count_exact: bool
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last")
 

@@ -18,10 +18,14 @@ closes_at``), whose next deadline is looked up in their deadlines. Closed and ca
 deadline ahead; they follow, most recently closed first (``closes_at`` descending, notices without one
 last).
 
-**Counts**: ``count`` is exact up to ``API_COUNT_CAP`` (10,000) matches, and then says 10,000 with
-``count_exact: false``: counting a million rows costs more than the page itself, and nobody pages that
-far by offset. ``offset`` is limited to the same cap; ``cursor`` (from ``next_cursor``) pages to any
-depth at the cost of one index range each.
+**Counts**: ``count`` is exact up to ``API_COUNT_CAP`` (1,000) matches, and then says 1,000 with
+``count_exact: false``: counting a million rows (or even 10,000 matches of a broad word) costs more than
+the page itself. ``offset`` is limited to 10,000; ``cursor`` (from ``next_cursor``) pages to any depth at
+the cost of one index range each.
+
+**Broad and narrow filters**: a word or CPV prefix matching more than ``BROAD`` (5,000) rows is probed
+notice by notice along the ordering index (a page needs a few hundred probes); a narrower one is collected
+and sorted (cheaper than probing the index until a page fills). One ``LIMIT``-ed count decides.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from notices.errors import Invalid
@@ -60,7 +64,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def count_cap() -> int:
-    return getattr(settings, "API_COUNT_CAP", 10_000)
+    return getattr(settings, "API_COUNT_CAP", 1_000)
 
 
 # --- filters ------------------------------------------------------------------------------------------
@@ -75,19 +79,37 @@ def fts_query(q: str) -> str | None:
     return " ".join(terms) or None
 
 
-def text_ids(q: str) -> QuerySet | None:
-    """Ids of notices matching ``q`` (a subquery), or None when ``q`` has nothing to search for."""
+# A filter matching more rows than this is "broad": the list then walks its ordering index and checks
+# each notice (a few hundred probes find a page), instead of collecting every match and sorting them.
+BROAD = 5_000
+
+
+def _broad(sql: str, params) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT {BROAD}) AS estimate", params)
+        return cursor.fetchone()[0] >= BROAD
+
+
+def text_condition(q: str):
+    """A condition on notices_notice for ``q`` (all words), or None when ``q`` has nothing to search."""
     if connection.vendor == "postgresql":
         if not _WORD.search(q):
             return None
-        condition = RawSQL(f"{_PG_VECTOR} @@ {_PG_QUERY}", (q, q, q), output_field=BooleanField())
-        return Notice.objects.filter(condition).values("id")
+        return RawSQL(f"{_PG_VECTOR} @@ {_PG_QUERY}", (q, q, q), output_field=BooleanField())
     match = fts_query(q)
     if match is None:
         return None
-    return Notice.objects.filter(
-        id__in=RawSQL("SELECT rowid FROM notices_notice_fts WHERE notices_notice_fts MATCH %s", (match,))
-    ).values("id")
+    inner = "SELECT rowid FROM notices_notice_fts WHERE notices_notice_fts MATCH %s"
+    # "+id" keeps SQLite from driving the query by the matches' ids when they are many: it walks the
+    # list's index instead and checks each notice against the matches (collected once).
+    plus = "+" if _broad(inner, (match,)) else ""
+    return RawSQL(f'{plus}"notices_notice"."id" IN ({inner})', (match,), output_field=BooleanField())
+
+
+def text_ids(q: str) -> QuerySet | None:
+    """Ids of notices matching ``q`` (a subquery), or None when ``q`` has nothing to search for."""
+    condition = text_condition(q)
+    return None if condition is None else Notice.objects.filter(condition).values("id")
 
 
 def cpv_range(prefix: str) -> tuple[str, str | None]:
@@ -98,12 +120,26 @@ def cpv_range(prefix: str) -> tuple[str, str | None]:
     return low, high
 
 
-def cpv_notice_ids(prefix: str) -> QuerySet:
+def cpv_rows(prefix: str) -> QuerySet:
     low, high = cpv_range(prefix)
     rows = NoticeCpv.objects.filter(code__gte=low)
     if high is not None:
         rows = rows.filter(code__lt=high)
-    return rows.values("notice_id")
+    return rows
+
+
+def cpv_notice_ids(prefix: str) -> QuerySet:
+    return cpv_rows(prefix).values("notice_id")
+
+
+def cpv_condition(prefix: str, field: str = "pk"):
+    """Notices (or deadlines, ``field="notice_id"``) with a code under ``prefix``: a correlated EXISTS
+    when the prefix is broad (probed along the ordering index), an id list when it is narrow."""
+    rows = cpv_rows(prefix)
+    sql, params = rows.values("pk").query.sql_with_params()
+    if _broad(sql, params):
+        return Exists(rows.filter(notice_id=OuterRef(field)))
+    return Q(**{f"{field}__in": rows.values("notice_id")})
 
 
 def buyers_for(identifier: str) -> QuerySet:
@@ -150,11 +186,11 @@ def notices(filters: Filters) -> QuerySet:
     """Notices that match every filter but ``status`` (the caller splits by status to order them)."""
     qs = Notice.objects.all()
     if filters.q and filters.q.strip():
-        ids = text_ids(filters.q.strip())
-        if ids is not None:
-            qs = qs.filter(id__in=ids)
+        condition = text_condition(filters.q.strip())
+        if condition is not None:
+            qs = qs.filter(condition)
     if filters.cpv:
-        qs = qs.filter(id__in=cpv_notice_ids(filters.cpv))
+        qs = qs.filter(cpv_condition(filters.cpv))
     if filters.buyer and filters.buyer.strip():
         through = Notice.buyers.through.objects.filter(buyer__in=buyers_for(filters.buyer))
         qs = qs.filter(id__in=through.values("notice_id"))
@@ -365,7 +401,7 @@ def deadlines(filters: DeadlineFilters, *, now: dt.datetime) -> QuerySet:
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.cpv:
-        qs = qs.filter(notice_id__in=cpv_notice_ids(filters.cpv))
+        qs = qs.filter(cpv_condition(filters.cpv, "notice_id"))
     if filters.buyer and filters.buyer.strip():
         through = Notice.buyers.through.objects.filter(buyer__in=buyers_for(filters.buyer))
         qs = qs.filter(notice_id__in=through.values("notice_id"))

@@ -132,7 +132,7 @@ SCHEDULER_RATE_PER_IP = env.integer("SCHEDULER_RATE_PER_IP", 20)  # anonymous su
 SCHEDULER_JOB_HOOKS = env.strings("SCHEDULER_JOB_HOOKS")  # dotted paths of register(scheduler) functions
 
 # --- REST API (notices/api.py, notices/auth.py, notices/search.py) ------------------------------------
-API_COUNT_CAP = env.integer("API_COUNT_CAP", 10_000)  # list counts are exact up to this, then capped
+API_COUNT_CAP = env.integer("API_COUNT_CAP", 1_000)  # list counts are exact up to this, then capped
 API_AUTH_FAILURES = env.integer("API_AUTH_FAILURES", 20)  # bad tokens per client address... (0: no limit)
 API_AUTH_FAILURE_WINDOW = env.integer("API_AUTH_FAILURE_WINDOW", 600)  # ...in this many seconds, then 429
 

@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='notice',
-            index=models.Index(condition=models.Q(('next_deadline__lt', models.F('closes_at'))), fields=['status', 'closes_at'], name='notices_partly_closed'),
+            index=models.Index(condition=models.Q(('next_deadline__lt', models.F('closes_at'))), fields=['status', 'closes_at', 'next_deadline'], name='notices_partly_closed'),
         ),
         migrations.AddField(
             model_name='apitoken',

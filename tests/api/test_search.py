@@ -75,3 +75,19 @@ def test_sqlite_fts_follows_updates_and_deletes_and_matches_stems():
         cursor.execute("SELECT count(*) FROM notices_notice_fts")
         assert cursor.fetchone()[0] == 0
     assert search.fts_query('"x" OR (y') == '"x"* "or"* "y"*'
+
+
+@pytest.mark.parametrize("broad", [1, 5_000])
+def test_broad_and_narrow_filters_find_the_same_notices_in_the_same_order(broad, monkeypatch):
+    monkeypatch.setattr(search, "BROAD", broad)  # 1: every filter counts as broad (probed), else narrow
+    made = [
+        save(f"b{n}", title=f"Siivous {n}", cpv=("90910000" if n % 2 else "45233000",),
+             deadlines=[("tender", in_days(n + 1))])
+        for n in range(6)
+    ]
+    assert found("siivous") == [n.pk for n in made]
+    api = Api()
+    assert [i["id"] for i in api.get("/api/notices", {"cpv": "909"}).json()["items"]] == [made[n].pk for n in (1, 3, 5)]
+    both = api.get("/api/notices", {"cpv": "45", "q": "siivous", "limit": 2}).json()
+    assert [i["id"] for i in both["items"]] == [made[0].pk, made[2].pk] and both["count"] == 3
+    assert [d["notice"] for d in api.get("/api/deadlines", {"cpv": "4523"}).json()["items"]] == [made[n].pk for n in (0, 2, 4)]
