@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from urllib.parse import urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -38,8 +37,6 @@ from notices.forms import (
 from notices.models import Buyer, Draft, Notice
 from scheduler.mail import local_time, time_left, utc_time
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
-CLOSING_KINDS = ("tender", "participation")
 KIND_ORDER = {k: i for i, k in enumerate(("questions", "interest", "participation", "tender", "opening"))}
 
 
@@ -340,14 +337,10 @@ def notice_summary_pdf(request, pk: int):
     """GET /notices/<id>/summary.pdf?lang=fi|sv|en: the PDF summary (ETag; If-None-Match gives 304).
     Without ``lang`` the page language (cookie, Accept-Language, then LANGUAGE_CODE) is used."""
     notice = get_object_or_404(Notice, pk=pk)
-    lang = request.GET.get("lang") or _page_language()
+    lang = request.GET.get("lang") or page_language()
     if lang not in pdf.LANGUAGES:
         return HttpResponseBadRequest(f"lang must be one of {', '.join(pdf.LANGUAGES)}\n", content_type="text/plain")
     return pdf.summary_response(request, notice, lang)
-
-
-def _page_language() -> str:
-    return page_language()
 
 
 # --- a buyer ------------------------------------------------------------------------------------------
