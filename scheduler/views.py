@@ -85,7 +85,9 @@ def unsubscribe(request, token: str):
     if request.method == "POST":
         planning.unsubscribe(subscription)
         return _page(request, "unsubscribed", subscription)
-    return _page(request, "unsubscribe", subscription, action=request.path)
+    return _page(
+        request, "unsubscribe", subscription, action=request.path, reminders_url=links.reminders_url(subscription.pk)
+    )
 
 
 # --- following a notice from its page ---------------------------------------------------------------

@@ -96,6 +96,7 @@ def test_unsubscribing_still_works_from_the_restyled_pages(client, notice):
     url = path(links.unsubscribe_url(subscription.pk))
     page = client.get(url).content.decode()
     assert '<html lang="sv">' in page and f'action="{url}"' in page
+    assert path(links.reminders_url(subscription.pk)) in page  # every mail's footer link leads there too
     client.post(url)
     assert Subscription.objects.get(pk=subscription.pk).status == "unsubscribed"
     assert not Reminder.objects.filter(subscription=subscription, state="scheduled").exists()
