@@ -159,3 +159,13 @@ def test_a_render_that_takes_too_long_is_stopped():
     assert time.monotonic() - started < 5
     assert signal.getsignal(signal.SIGALRM) is before
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_render_leaves_the_garbage_collector_as_it_was():
+    import gc
+
+    before = gc.get_threshold()
+    pdf.html_to_pdf("<p>x</p>")
+    with pytest.raises(pdf.RenderTimeout):
+        pdf.html_to_pdf("<p>x</p>" * 50000, timeout=0.05)
+    assert gc.get_threshold() == before and gc.isenabled()
