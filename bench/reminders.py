@@ -51,6 +51,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-reminders-"))
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ.setdefault("TRACKER_VAR_DIR", str(workdir / "var"))  # PDF cache, secret key: thrown away
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     try:
