@@ -151,10 +151,11 @@ class NoticeVersion(models.Model):
     class Meta:
         ordering = ["notice", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["notice", "content_hash"], name="unique_version_content"),
             models.UniqueConstraint(fields=["notice", "number"], name="unique_version_number"),
         ]
-        indexes = [models.Index(fields=["source_ref"])]
+        # Not unique per notice: a correction that puts a deadline back makes the notice what an earlier
+        # version was, and that is a new version.
+        indexes = [models.Index(fields=["source_ref"]), models.Index(fields=["notice", "content_hash"])]
 
     def __str__(self) -> str:
         return f"{self.notice_id} v{self.number}"

@@ -128,16 +128,21 @@ def _save(record: NoticeRecord, raw: bytes, origin: str, fmt: str, source: str, 
         notice = Notice(source=source, source_id=record.changes or record.source_id, created_at=now)
         number = 1
     else:
-        if notice.versions.filter(content_hash=digest).exists():
-            return Change(notice, UNCHANGED)
-        number = (notice.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         current = notice.current_version
-        if current and current.issued_at and record.published_at and record.published_at < current.issued_at:
-            # An older payload that arrived late (say the original after its corrigendum): kept as
+        if current is not None and current.content_hash == digest:
+            return Change(notice, UNCHANGED)
+        if current is not None and _superseded(notice, current, record):
+            # An older payload that arrived late (say the original after its corrigendum): kept once as
             # history, but the notice keeps the newer state.
+            if notice.versions.filter(content_hash=digest).exists():
+                return Change(notice, UNCHANGED)
+            number = (notice.versions.aggregate(n=Max("number"))["n"] or 0) + 1
             version = _version(notice, number, record, raw, origin, fmt, digest, now, {"outcome": STALE})
             version.save()
             return Change(notice, STALE, version=version)
+        # Anything else differs from the notice as it stands, even if an earlier version said the same
+        # (a correction that moves a deadline back): a new version, and its changes are reported.
+        number = (notice.versions.aggregate(n=Max("number"))["n"] or 0) + 1
 
     change = Change(notice, NEW if created else UPDATED)
     change.fields = _apply_fields(notice, record, created)
@@ -216,6 +221,16 @@ def _insert_sql(label: str, vendor: str, fields: tuple, returning: bool) -> str:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
     return sql + f" RETURNING {connection.ops.quote_name(meta.pk.column)}" if returning else sql
+
+
+def _superseded(notice: Notice, current: NoticeVersion, record: NoticeRecord) -> bool:
+    """Whether ``record`` is older than the notice's current state: by the dates the source gave, or, when
+    they are equal or missing, because a version of this notice is a change notice naming it."""
+    if current.issued_at and record.published_at and record.published_at != current.issued_at:
+        return record.published_at < current.issued_at
+    return record.changes is None and (
+        notice.versions.filter(record__changes=record.source_id).exclude(source_ref=record.source_id).exists()
+    )
 
 
 def _version(notice, number, record, raw, origin, fmt, digest, now, changes) -> NoticeVersion:

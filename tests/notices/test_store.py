@@ -205,3 +205,37 @@ def test_lots_follow_the_latest_version_keeping_rows_of_lots_that_stay():
     (lot,) = Notice.objects.get().lots.all()
     assert (lot.pk, lot.title, lot.cpv) == (kept, "Markkinointi ja viestintä", ["79340000", "79341000"])
     assert Notice.objects.get().all_cpv == ["79340000", "79341000"]
+
+
+def test_a_correction_that_moves_a_deadline_back_is_a_change():
+    first = dt.datetime(2016, 5, 20, 16, 0, tzinfo=HEL)
+    save(record())
+    save(record(deadlines=(DeadlineRecord("tender", dt.datetime(2016, 5, 27, 16, 0, tzinfo=HEL)),)))
+    change = save(record(deadlines=(DeadlineRecord("tender", first, text="Tarjoukset..."),)))
+    assert change.outcome == store.UPDATED
+    assert [(m.old, m.new) for m in change.moved] == [
+        (dt.datetime(2016, 5, 27, 13, 0, tzinfo=UTC), dt.datetime(2016, 5, 20, 13, 0, tzinfo=UTC))
+    ]
+    notice = Notice.objects.get()
+    assert notice.deadlines.get().at == first and notice.versions.count() == 3
+    assert save(record(deadlines=(DeadlineRecord("tender", first, text="Tarjoukset..."),))).outcome == store.UNCHANGED
+
+
+def test_an_older_payload_seen_again_is_kept_once():
+    original = record(source="eforms", source_id="aaa", published_at=dt.datetime(2020, 2, 28, tzinfo=UTC))
+    correction = dataclasses.replace(
+        original, source_id="bbb", changes="aaa", published_at=dt.datetime(2020, 4, 17, tzinfo=UTC), title="Korjattu"
+    )
+    save(original)
+    save(correction)
+    assert save(original).outcome == store.UNCHANGED  # already kept as the first version
+    assert Notice.objects.get().title == "Korjattu" and NoticeVersion.objects.count() == 2
+
+
+def test_an_original_arriving_after_its_change_of_the_same_day_stays_history():
+    day = dt.datetime(2020, 4, 9, tzinfo=UTC)
+    original = record(source="eforms", source_id="aaa", published_at=day)
+    correction = dataclasses.replace(original, source_id="bbb", changes="aaa", title="Korjattu")
+    save(correction)
+    assert save(original).outcome == store.STALE
+    assert Notice.objects.get().title == "Korjattu"
