@@ -70,7 +70,7 @@ def bearer(request: HttpRequest) -> str | None:
 
 
 def _client(request: HttpRequest) -> str:
-    from scheduler.api import client_ip  # the one place that knows how to read it behind a proxy
+    from scheduler.following import client_ip  # the one place that knows how to read it behind a proxy
 
     return client_ip(request) or "unknown"
 

@@ -26,7 +26,6 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema, Status
@@ -38,8 +37,8 @@ from notices.auth import bearer, request_user
 from notices.errors import ErrorOut, Forbidden, NotFound, Unauthorized
 from notices.models import Lot, Notice
 from notices.schemas import InputSchema
-from scheduler import dispatch, planning
-from scheduler.models import Message, Reminder, Subscription
+from scheduler import following, planning
+from scheduler.models import Reminder, Subscription
 
 router = Router(tags=["subscriptions"])
 
@@ -182,47 +181,6 @@ def _out(subscription: Subscription, token: str | None = None) -> dict:
     return data
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """REMOTE_ADDR; behind a proxy (``SECURE_PROXY_SSL_HEADER`` set, i.e. BEHIND_PROXY) the last
-    X-Forwarded-For entry, the address the proxy itself saw."""
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def _rate_limit(email: str, ip: str | None, now: dt.datetime) -> tuple[str, int] | None:
-    """(why, seconds to wait) when this request would exceed a limit, else None."""
-    limits = [
-        (
-            Subscription.objects.filter(user__isnull=True, email__iexact=email),
-            getattr(settings, "SCHEDULER_RATE_PER_ADDRESS", 5),
-            dt.timedelta(days=1),
-            "Too many confirmation mails to this address; try again later.",
-        )
-    ]
-    if ip:
-        limits.append(
-            (
-                Subscription.objects.filter(user__isnull=True, client_ip=ip),
-                getattr(settings, "SCHEDULER_RATE_PER_IP", 20),
-                dt.timedelta(hours=1),
-                "Too many subscriptions from your address; try again later.",
-            )
-        )
-    for rows, limit, window, why in limits:
-        recent = (
-            rows.filter(created_at__gt=now - window)
-            .order_by("-created_at")
-            .values_list("created_at", flat=True)
-        )
-        times = list(recent[:limit])
-        if len(times) >= limit:
-            return why, max(1, int((times[-1] + window - now).total_seconds()) + 1)
-    return None
-
-
 def _bearer(request: HttpRequest) -> str | None:
     return bearer(request)
 
@@ -277,42 +235,25 @@ def create_subscription(request, payload: SubscriptionIn, response: HttpResponse
     if errors:
         raise ValidationError(errors)
 
-    active = user is not None and bool(user.email) and email.casefold() == user.email.casefold()
-    ip = client_ip(request)
-    if not active:
-        limited = _rate_limit(email, ip, now)
-        if limited:
-            why, wait = limited
-            response["Retry-After"] = str(wait)
-            return Status(429, {"detail": why, "retry_after": wait})
-
     language = payload.language
     if language is None:
         requested = (getattr(request, "LANGUAGE_CODE", "") or "")[:2]
         language = requested if requested in LANGUAGES else settings.LANGUAGE_CODE
-    subscription = Subscription(
-        user=user,
-        email=email,
-        notice=notice,
-        lot=payload.lot or "",
-        deadlines=payload.deadlines,
-        before=payload.before,
-        language=language,
-        client_ip=ip,
-        created_at=now,
-        status=Subscription.Status.ACTIVE if active else Subscription.Status.PENDING,
-        confirmed_at=now if active else None,
-    )
-    token = subscription.new_token()
-    with transaction.atomic():
-        subscription.save()
-        if active:
-            planning.plan(subscription, now=now)
-        else:
-            message = planning.queue_confirmation(subscription, now=now)
-            if getattr(settings, "SCHEDULER_SEND_CONFIRMATION_NOW", True):
-                # Sent right after commit; if that fails the dispatcher retries it like any row.
-                transaction.on_commit(lambda: dispatch.send_now(Message, message.pk))
+    try:
+        subscription, token = following.follow(
+            notice=notice,
+            email=email,
+            user=user,
+            lot=payload.lot or "",
+            deadlines=payload.deadlines,
+            before=payload.before,
+            language=language,
+            ip=following.client_ip(request),
+            now=now,
+        )
+    except following.RateLimited as limited:
+        response["Retry-After"] = str(limited.wait)
+        return Status(429, {"detail": limited.why, "retry_after": limited.wait})
     return Status(201, _out(subscription, token))
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -28,10 +27,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from notices.forms import BEFORE_LABELS, FOLLOW_CLOSED, FOLLOW_LIMITED, KIND_LABELS, STATE_LABELS, FollowForm
 from notices.models import Deadline, Notice
-from scheduler import dispatch, links, planning
-from scheduler.api import _rate_limit, client_ip
+from scheduler import following, links, planning
 from scheduler.mail import LANGUAGES, local_time, utc_time
-from scheduler.models import Message, Reminder, Subscription
+from scheduler.models import Reminder, Subscription
 
 
 def _page(request, template, subscription=None, status=200, **context):
@@ -108,39 +106,25 @@ def follow(request, pk: int):
         form.add_error(None, FOLLOW_CLOSED)
         return notice_page(request, notice, follow_form=form, status=400)
     user = request.user if request.user.is_authenticated else None
-    email = form.cleaned_data["email"]
-    active = user is not None and bool(user.email) and email.casefold() == user.email.casefold()
-    ip = client_ip(request)
-    if not active:
-        limited = _rate_limit(email, ip, now)
-        if limited:
-            form.add_error(None, FOLLOW_LIMITED)
-            response = notice_page(request, notice, follow_form=form, status=429)
-            response["Retry-After"] = str(limited[1])
-            return response
     language = (translation.get_language() or "")[:2]
-    subscription = Subscription(
-        user=user,
-        email=email,
-        notice=notice,
-        lot=form.cleaned_data.get("lot") or "",
-        deadlines=form.cleaned_data["deadlines"],
-        before=form.cleaned_data["before"],
-        language=language if language in LANGUAGES else settings.LANGUAGE_CODE,
-        client_ip=ip,
-        created_at=now,
-        status=Subscription.Status.ACTIVE if active else Subscription.Status.PENDING,
-        confirmed_at=now if active else None,
-    )
-    subscription.new_token()  # the owner's API token is not shown here; pages use signed links
-    with transaction.atomic():
-        subscription.save()
-        if active:
-            planning.plan(subscription, now=now)
-        else:
-            message = planning.queue_confirmation(subscription, now=now)
-            if getattr(settings, "SCHEDULER_SEND_CONFIRMATION_NOW", True):
-                transaction.on_commit(lambda: dispatch.send_now(Message, message.pk))
+    try:
+        subscription, _ = following.follow(  # the owner's API token is not shown here; pages use signed links
+            notice=notice,
+            email=form.cleaned_data["email"],
+            user=user,
+            lot=form.cleaned_data.get("lot") or "",
+            deadlines=form.cleaned_data["deadlines"],
+            before=form.cleaned_data["before"],
+            language=language if language in LANGUAGES else settings.LANGUAGE_CODE,
+            ip=following.client_ip(request),
+            now=now,
+        )
+    except following.RateLimited as limited:
+        form.add_error(None, FOLLOW_LIMITED)
+        response = notice_page(request, notice, follow_form=form, status=429)
+        response["Retry-After"] = str(limited.wait)
+        return response
+    active = subscription.status == Subscription.Status.ACTIVE
     if active:
         return redirect(links.reminders_url(subscription.pk).removeprefix(settings.SITE_URL.rstrip("/")))
     return redirect("scheduler:follow_sent", notice.pk)
