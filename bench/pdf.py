@@ -99,10 +99,12 @@ def main() -> None:
     url = f"/notices/{notice.pk}/summary.pdf?lang=fi"
     etag = client.get(url)["ETag"]
     http = _timed(args.cached, lambda: _check(client.get(url), 200))
-    api = _timed(args.cached, lambda: _check(client.get(f"/api/notices/{notice.pk}/summary.pdf?lang=fi"), 200))
+    api_url = f"/api/notices/{notice.pk}/summary.pdf?lang=fi"
+    api = _timed(args.cached, lambda: _check(client.get(api_url), 200))
     not_modified = _timed(args.cached, lambda: _check(client.get(url, HTTP_IF_NONE_MATCH=etag), 304))
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {_cpu()}, Python {platform.python_version()}")
+    cores, python = os.cpu_count(), platform.python_version()
+    print(f"machine: {platform.machine()}, {cores} cores, {_cpu()}, Python {python}")
     import weasyprint
     from weasyprint.text.ffi import harfbuzz_subset
 

@@ -85,7 +85,7 @@ KIND_LABELS = {
     "opening": gettext_lazy("Opening of tenders"),
     "interest": gettext_lazy("Expressions of interest"),
 }
-KIND_ORDER = {kind: i for i, kind in enumerate(("questions", "interest", "participation", "tender", "opening"))}
+KIND_ORDER = {k: i for i, k in enumerate(("questions", "interest", "participation", "tender", "opening"))}
 FIELD_LABELS = {
     "title": gettext_lazy("title"),
     "titles": gettext_lazy("title"),
@@ -129,7 +129,9 @@ class Summary:
 # --- public API -----------------------------------------------------------------------------------
 
 
-def render_summary(notice: Notice | int, lang: str, *, now: dt.datetime | None = None) -> tuple[str, str, bytes]:
+def render_summary(
+    notice: Notice | int, lang: str, *, now: dt.datetime | None = None
+) -> tuple[str, str, bytes]:
     """The notice's PDF summary with labels in ``lang`` (fi, sv or en): ``(filename, mimetype, bytes)``.
 
     Served from the cache when this version was already rendered in this language today."""
@@ -174,7 +176,9 @@ def summary_response(request, notice: Notice, lang: str):
         try:
             summary = get_summary(notice, lang)
         except RenderTimeout:
-            response = HttpResponse("The summary took too long to render.\n", status=503, content_type="text/plain")
+            response = HttpResponse(
+                "The summary took too long to render.\n", status=503, content_type="text/plain"
+            )
             response["Retry-After"] = "60"
             return response
         response = HttpResponse(summary.content, content_type=MIMETYPE)
@@ -589,7 +593,7 @@ def _deadline_groups(rows: list[Deadline], lot_titles: dict[str, str], now: dt.d
         signature = (lot == "", tuple((d.kind, d.at, d.needs_review) for d in deadlines))
         merged.setdefault(signature, []).append(lot)
     groups = []
-    for (_, _), lots in merged.items():
+    for lots in merged.values():
         deadlines = by_lot[lots[0]]
         label = ", ".join(_clip(lot, MAX_FIELD) for lot in lots[:MAX_LOTS_IN_LABEL])
         if len(lots) > MAX_LOTS_IN_LABEL:
@@ -714,7 +718,8 @@ def _version(v) -> dict:
         lines.append(_("the notice was cancelled"))
     for c in changes.get("moved", []):
         lines.append(
-            _("moved: %(what)s from %(old)s to %(new)s") % {"what": where(c), "old": when(c.get("old")), "new": when(c.get("new"))}
+            _("moved: %(what)s from %(old)s to %(new)s")
+            % {"what": where(c), "old": when(c.get("old")), "new": when(c.get("new"))}
         )
     for c in changes.get("added", []):
         if v.number > 1:

@@ -22,6 +22,7 @@ HEL = ZoneInfo("Europe/Helsinki")
 SEED_URL = "http://www.kymenlaakso.fi/"
 # Rendering "now" for tests: before the seed notice's deadline, so "time left" is a duration.
 BEFORE_DEADLINE = dt.datetime(2016, 5, 12, 9, 30, tzinfo=dt.UTC)
+FIRST_LOT_DEADLINE = dt.datetime(2016, 6, 1, 12, 0, tzinfo=HEL)
 
 
 @pytest.fixture(autouse=True)
@@ -39,12 +40,13 @@ def seed_record() -> NoticeRecord:
     if importlib.util.find_spec("notices.readers.fi_web") is not None:
         from notices.readers import read
 
-        _, records = read(corpus_path("fi-web", "kymenlaakso-2016-05.html").read_bytes(), "fi-web", url=SEED_URL)
+        page = corpus_path("fi-web", "kymenlaakso-2016-05.html").read_bytes()
+        _, records = read(page, "fi-web", url=SEED_URL)
         (record,) = records
         return record
     return NoticeRecord(
         source="fi-web",
-        source_id="http://www.kymenlaakso.fi/ajankohtaista/195-kansallinen-hankintailmoitus-kymenlaakson-suomi100",
+        source_id="http://www.kymenlaakso.fi/ajankohtaista/195-kansallinen-hankintailmoitus",
         notice_type="national",
         title="Kymenlaakson Suomi100 markkinoinnin toteuttaminen",
         language="fi",
@@ -78,11 +80,11 @@ def seed_notice(db) -> Notice:
 
 def many_lots(n: int = 25) -> NoticeRecord:
     lots = tuple(
-        LotRecord(f"LOT-{i:04d}", f"Osa {i}: siivouspalvelut kohteessa numero {i}", ("90910000",), estimated_value=None)
+        LotRecord(f"LOT-{i:04d}", f"Osa {i}: siivouspalvelut kohteessa numero {i}", ("90910000",))
         for i in range(1, n + 1)
     )
     deadlines = tuple(
-        DeadlineRecord("tender", dt.datetime(2016, 6, 1, 12, 0, tzinfo=HEL) + dt.timedelta(days=i), lot=lot.id)
+        DeadlineRecord("tender", FIRST_LOT_DEADLINE + dt.timedelta(days=i), lot=lot.id)
         for i, lot in enumerate(lots)
     )
     return dataclasses.replace(
@@ -122,8 +124,10 @@ def word_boxes(content: bytes) -> list[tuple[str, float]]:
     import html
     import re
 
-    out = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=content, capture_output=True, check=True).stdout
+    WORD = r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>'
+
+    out = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=content, capture_output=True, check=True)
     return [
         (html.unescape(word), float(x_max))
-        for x_max, word in re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>', out.decode())
+        for x_max, word in re.findall(WORD, out.stdout.decode())
     ]

@@ -78,6 +78,7 @@ def test_the_compiled_mo_matches_the_po(lang):
 def test_django_uses_the_translations():
     from django.utils import translation
 
-    for lang, expected in (("fi", "Tarjousten määräaika"), ("sv", "Sista dag för anbud"), ("en", "Tender deadline")):
+    expected_labels = {"fi": "Tarjousten määräaika", "sv": "Sista dag för anbud", "en": "Tender deadline"}
+    for lang, expected in expected_labels.items():
         with translation.override(lang):
             assert translation.gettext("Tender deadline") == expected

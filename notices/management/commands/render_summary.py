@@ -13,7 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("id", type=int, help="The notice's id")
-        parser.add_argument("-o", "--output", required=True, metavar="FILE", help="Where to write the PDF; - for stdout")
+        parser.add_argument(
+            "-o", "--output", required=True, metavar="FILE", help="Where to write the PDF; - for stdout"
+        )
         parser.add_argument("--lang", default="fi", choices=pdf.LANGUAGES, help="Label language (default fi)")
         parser.add_argument("--fresh", action="store_true", help="Render anew instead of using the cache")
 
