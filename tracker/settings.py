@@ -153,3 +153,8 @@ POLL_PAGE_SIZE = env.integer("POLL_PAGE_SIZE", 100)  # search results per reques
 POLL_MAX_PAGES = env.integer("POLL_MAX_PAGES", 100)  # search pages per poll
 if env.boolean("POLL_SOURCES", True) and "notices.polling.register" not in SCHEDULER_JOB_HOOKS:
     SCHEDULER_JOB_HOOKS = [*SCHEDULER_JOB_HOOKS, "notices.polling.register"]
+
+# --- PDF summaries (notices/pdf.py) -------------------------------------------------------------------
+PDF_CACHE_DIR = env.string("PDF_CACHE_DIR", str(VAR_DIR / "cache" / "pdf"))  # rendered summaries, per host
+PDF_CACHE_MAX_AGE_DAYS = env.integer("PDF_CACHE_MAX_AGE_DAYS", 7)  # older cached files are pruned
+PDF_RENDER_TIMEOUT = env.integer("PDF_RENDER_TIMEOUT", 20)  # seconds; a render on the main thread is stopped
