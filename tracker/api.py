@@ -11,7 +11,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from notices import officers
@@ -111,3 +111,17 @@ api.add_router("/", notices_router)
 api.add_router("/", officer_router)
 api.add_router("/", scheduler_router)
 api.add_router("/", "notices.sources_api.router")  # GET /api/sources (scheduled sources, staff)
+
+
+# Last: any other path under /api/ is a 404 in the error shape too (not Django's HTML page).
+_fallback = Router(tags=["fallback"])
+
+
+@_fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:unknown}", include_in_schema=False, auth=None
+)
+def unknown_path(request, unknown: str):
+    raise ApiError(f"There is no API endpoint /api/{unknown}.", status=404)
+
+
+api.add_router("/", _fallback)

@@ -240,3 +240,10 @@ def test_health_and_openapi(db):
     assert "ErrorOut" in schema["components"]["schemas"]
     assert schema["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
     assert api.get("/api/docs").status_code == 200
+
+
+def test_an_unknown_api_path_is_a_404_in_the_error_shape(db):
+    response = Api().get("/api/notices/1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert Api().get("/api/health").status_code == 200  # real endpoints still win
