@@ -10,9 +10,10 @@ authentication failures (401 with ``WWW-Authenticate: Bearer``), 404s, the offic
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.operation import PathView
 
 from notices import officers
 from notices.api import officer_router
@@ -96,6 +97,17 @@ def _forbidden(request, exc: PermissionDenied):
 def _server_error(request, exc: Exception):
     logger.error("API error on %s %s", request.method, request.path, exc_info=exc)
     return _answer(request, 500, "Something went wrong on our side; it has been logged.")
+
+
+def _method_not_allowed(path_view):
+    """django-ninja answers a wrong method with a bare text 405; ours uses the error shape too."""
+    methods = sorted({m for op in path_view.operations for m in op.methods})
+    response = JsonResponse(body(405, f"This endpoint accepts {', '.join(methods)}."), status=405)
+    response["Allow"] = ", ".join(methods)
+    return response
+
+
+PathView._not_allowed = _method_not_allowed  # the one NinjaAPI of the project; nothing else uses ninja
 
 
 class HealthOut(Schema):

@@ -247,3 +247,10 @@ def test_an_unknown_api_path_is_a_404_in_the_error_shape(db):
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
     assert Api().get("/api/health").status_code == 200  # real endpoints still win
+
+
+def test_a_wrong_method_is_a_405_in_the_error_shape(db):
+    response = Api().client.put("/api/notices/1")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+    assert response["Allow"] == "GET"
