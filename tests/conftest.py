@@ -1,9 +1,11 @@
 """Shared fixtures. Corpus tests read ../shared/corpus; in CI its absence is a failure, not a skip."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("TRACKER_CORPUS", ROOT.parent / "shared" / "corpus"))
@@ -30,3 +32,29 @@ def http_server():
 
     with LoopbackServer() as server:
         yield server
+
+
+def pytest_configure(config):
+    """The SQLite test database is a file, not pytest-django's in-memory default, so real subprocesses
+    (runscheduler in the crash, concurrency and polling tests) can open it; unique per pytest process, and
+    created and deleted by Django like the in-memory one. WAL mode lets them all read and write it at once.
+    Tests that use a subprocess are ``django_db(transaction=True)`` so their rows are committed."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("TEST", {})
+        if not db["TEST"].get("NAME"):
+            db["TEST"]["NAME"] = os.path.join(tempfile.gettempdir(), f"tracker-test-{os.getpid()}.sqlite3")
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on 127.0.0.1 and the Django settings that send to it."""
+    from tests.smtpserver import SMTPServer
+
+    server = SMTPServer().start()
+    for name, value in server.settings().items():
+        setattr(settings, name, value)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -79,20 +79,6 @@ def page(browser, live_server, settings):
     context.close()
 
 
-@pytest.fixture
-def smtp(settings):
-    """A real SMTP server (aiosmtpd) on 127.0.0.1; the site sends its mail there."""
-    from tests.scheduler.conftest import SMTPServer
-
-    server = SMTPServer().start()
-    for name, value in server.settings().items():
-        setattr(settings, name, value)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 REPORT: dict[str, list[dict]] = {}  # page name -> axe violations (all impacts), printed at the end
 
 

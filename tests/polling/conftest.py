@@ -2,17 +2,14 @@
 
 Loopback addresses are allowed (``INGEST_ALLOW_PRIVATE_HOSTS``) and retries are fast; what a host asked
 (Retry-After) is forgotten between tests. For the test that runs ``manage.py runscheduler`` as a real
-process, the SQLite test database is a file (as in tests/scheduler/conftest.py, which explains why).
+process, the SQLite test database is a file (tests/conftest.py, pytest_configure, says why).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 
 import pytest
-from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
@@ -22,14 +19,6 @@ from notices.sources import forget_host_waits
 
 UTC = dt.UTC
 ADMINS = [("Operator", "ops@example.fi")]
-
-
-def pytest_configure(config):
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        db.setdefault("TEST", {})
-        if not db["TEST"].get("NAME"):
-            db["TEST"]["NAME"] = os.path.join(tempfile.gettempdir(), f"tracker-test-{os.getpid()}.sqlite3")
 
 
 @pytest.fixture(autouse=True)

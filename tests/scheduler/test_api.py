@@ -9,7 +9,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from scheduler.models import Message, Reminder, Subscription
-from tests.scheduler.conftest import HELSINKI, UTC, header, save_notice
+from tests.scheduler.conftest import HELSINKI, UTC, save_notice
+from tests.smtpserver import header
 
 pytestmark = pytest.mark.django_db
 

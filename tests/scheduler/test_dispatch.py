@@ -8,7 +8,8 @@ from icalendar import Calendar
 
 from scheduler.dispatch import Dispatcher
 from scheduler.models import Message, Reminder, State, Subscription
-from tests.scheduler.conftest import HELSINKI, UTC, header, raw_header, save_notice, subscribe
+from tests.scheduler.conftest import HELSINKI, UTC, save_notice, subscribe
+from tests.smtpserver import header, raw_header
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from notices.models import Deadline
 from scheduler.models import Reminder, State, Subscription, hash_token
-from tests.scheduler.conftest import ROOT, SMTPServer, save_notice, subprocess_env
+from tests.scheduler.conftest import ROOT, save_notice, subprocess_env
+from tests.smtpserver import SMTPServer
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
