@@ -35,6 +35,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from machine import cpu_model  # bench/machine.py (the script's folder is on sys.path)
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -242,7 +244,7 @@ def main() -> None:
         server.wait(timeout=30)
     shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"machine: {_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"database: {connection.vendor}; gunicorn workers: {args.workers}; requests per scenario: {args.requests}")
     print(f"data: {counts[0]:,} notices, {counts[1]:,} deadlines, {counts[2]:,} CPV rows, "
           f"generated in {seconds:.0f} s with bulk SQL (triggers on)")
@@ -251,17 +253,6 @@ def main() -> None:
     print(f"{'scenario':34} {'p50 ms':>8} {'p95 ms':>8} {'p50 / health':>13}")
     for name, r in results:
         print(f"{name:34} {r['p50']:8.1f} {r['p95']:8.1f} {r['p50'] / base:12.1f}x")
-
-
-def _cpu() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 if __name__ == "__main__":

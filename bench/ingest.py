@@ -21,6 +21,8 @@ import time
 import uuid
 from pathlib import Path
 
+from machine import cpu_model  # bench/machine.py (the script's folder is on sys.path)
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CORPUS = Path(os.environ.get("TRACKER_CORPUS", ROOT.parent / "shared" / "corpus"))
@@ -114,7 +116,7 @@ def main() -> None:
     stored = Notice.objects.count()
 
     rate, lxml_rate = args.count / seconds, args.count / lxml_seconds
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {_cpu()}, Python {platform.python_version()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()}")
     print(f"database: {django.db.connection.vendor}; reader processes: {args.jobs}; payloads per commit: {args.group}")
     print(f"notices: {args.count} ({total_bytes / 1e6:.0f} MB of XML from {len(bases)} corpus templates)")
     print(f"stored: {stored}")
@@ -123,16 +125,6 @@ def main() -> None:
     print("writer's resident memory (MB) at start, 1/4, 1/2, 3/4, end: " + ", ".join(f"{m:.0f}" for m in memory))
     print(f"growth from 1/4 to end: {memory[-1] - memory[1]:+.0f} MB")
     shutil.rmtree(tmp)
-
-
-def _cpu() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 if __name__ == "__main__":

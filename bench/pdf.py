@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import cpu_model  # bench/machine.py (the script's folder is on sys.path)
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -104,7 +106,7 @@ def main() -> None:
     not_modified = _timed(args.cached, lambda: _check(client.get(url, HTTP_IF_NONE_MATCH=etag), 304))
 
     cores, python = os.cpu_count(), platform.python_version()
-    print(f"machine: {platform.machine()}, {cores} cores, {_cpu()}, Python {python}")
+    print(f"machine: {platform.machine()}, {cores} cores, {cpu_model()}, Python {python}")
     import weasyprint
     from weasyprint.text.ffi import harfbuzz_subset
 
@@ -144,16 +146,6 @@ def _timed(n: int, fn) -> list[float]:
 def _check(response, status: int) -> None:
     if response.status_code != status:
         raise SystemExit(f"expected {status}, got {response.status_code}")
-
-
-def _cpu() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ import time
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
+from machine import cpu_model  # bench/machine.py (the script's folder is on sys.path)
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -190,7 +192,7 @@ def run(args, workdir: Path) -> int:
     first = min(v[0] for v in arrivals.values()) if arrivals else 0
     last = max(v[0] for v in arrivals.values()) if arrivals else 0
 
-    print(f"machine:     {_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine:     {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"database:    {connection.vendor}   schedulers: {args.schedulers}   tick: {args.tick} s")
     print(f"reminders:   {args.count} due over {args.spread:.0f} s ({args.notices} notices)")
     print(f"delivered:   {delivered} ({duplicates} duplicates)")
@@ -229,17 +231,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _cpu() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 if __name__ == "__main__":
