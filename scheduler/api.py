@@ -11,12 +11,12 @@ as ``?token=...`` or ``Authorization: Bearer ...``. Anyone else gets 404, the sa
 does not exist. ``GET /api/subscriptions`` lists the signed-in user's own subscriptions (API token or
 session). Requests with an API token need no CSRF token; a logged-in browser session does.
 
-Errors use the API's one shape (notices/errors.py), except the 429 body below, kept as it was. ``DELETE`` unsubscribes (the row stays, status ``unsubscribed``,
-its waiting reminders ``cancelled``) and answers 204.
+Errors use the API's one shape (notices/errors.py). ``DELETE`` unsubscribes (the row stays, status
+``unsubscribed``, its waiting reminders ``cancelled``) and answers 204.
 
 Requests that send a confirmation mail are rate-limited, per address (``SCHEDULER_RATE_PER_ADDRESS``, 5
-per 24 hours) and per client IP (``SCHEDULER_RATE_PER_IP``, 20 per hour): 429 with ``detail`` and
-``retry_after`` (seconds) in the body and a ``Retry-After`` header.
+per 24 hours) and per client IP (``SCHEDULER_RATE_PER_IP``, 20 per hour): 429 in the error shape
+(``rate_limited``) with a ``Retry-After`` header (seconds).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.errors import ValidationError
@@ -35,6 +35,7 @@ from pydantic import field_validator
 
 from notices.auth import bearer, request_user
 from notices.errors import ErrorOut, Forbidden, NotFound, Unauthorized
+from notices.errors import RateLimited as TooMany
 from notices.models import Lot, Notice
 from notices.schemas import InputSchema
 from scheduler import following, planning
@@ -139,11 +140,6 @@ class SubscriptionList(Schema):
     count: int
 
 
-class RateLimited(Schema):
-    detail: str
-    retry_after: int
-
-
 def _out(subscription: Subscription, token: str | None = None) -> dict:
     reminders = (
         Reminder.objects.filter(subscription=subscription).select_related("deadline").order_by("due_at", "pk")
@@ -211,10 +207,10 @@ _NOT_YOURS = "No such subscription (or not yours: pass its token)."
 
 @router.post(
     "/subscriptions",
-    response={201: SubscriptionCreated, 401: Error, 403: Error, 404: Error, 422: Error, 429: RateLimited},
+    response={201: SubscriptionCreated, 401: Error, 403: Error, 404: Error, 422: Error, 429: Error},
     summary="Follow a notice's deadlines",
 )
-def create_subscription(request, payload: SubscriptionIn, response: HttpResponse):
+def create_subscription(request, payload: SubscriptionIn):
     now = timezone.now()
     user = request_user(request)
     if user is not None and _csrf_failed(request):
@@ -252,8 +248,7 @@ def create_subscription(request, payload: SubscriptionIn, response: HttpResponse
             now=now,
         )
     except following.RateLimited as limited:
-        response["Retry-After"] = str(limited.wait)
-        return Status(429, {"detail": limited.why, "retry_after": limited.wait})
+        raise TooMany(limited.why, headers={"Retry-After": str(limited.wait)}) from None
     return Status(201, _out(subscription, token))
 
 

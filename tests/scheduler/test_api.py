@@ -190,8 +190,11 @@ def test_confirmations_are_rate_limited_per_address_and_per_ip(client, notice):
     response = post(client, {"email": "target@EXAMPLE.fi", "notice": notice.pk})
     assert response.status_code == 429
     assert response.json() == {
-        "detail": "Too many confirmation mails to this address; try again later.",
-        "retry_after": 86401,
+        "error": {
+            "code": "rate_limited",
+            "message": "Too many confirmation mails to this address; try again later.",
+            "fields": [],
+        }
     }
     assert response["Retry-After"] == "86401"
     assert Subscription.objects.count() == 5
@@ -199,7 +202,7 @@ def test_confirmations_are_rate_limited_per_address_and_per_ip(client, notice):
     for n in range(15):
         assert post(client, {"email": f"b{n}@example.fi", "notice": notice.pk}).status_code == 201
     response = post(client, {"email": "b99@example.fi", "notice": notice.pk})
-    assert response.status_code == 429 and "from your address" in response.json()["detail"]
+    assert response.status_code == 429 and "from your address" in response.json()["error"]["message"]
     assert (
         post(client, {"email": "b99@example.fi", "notice": notice.pk}, REMOTE_ADDR="10.1.2.3").status_code
         == 201
