@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max, Q
 from django.dispatch import Signal
 from django.utils import timezone
@@ -204,7 +204,14 @@ def _insert(objs: list, *, returning: bool = False) -> None:
     db = transaction.get_connection()  # the connection itself: the proxy costs a look-up per attribute
     fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
     sql = _insert_sql(meta.label, db.vendor, fields, returning)
-    params = [[f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields] for obj in objs]
+    columns = _columns(fields)
+    params = [
+        [
+            getattr(obj, attname) if plain else f.get_db_prep_save(f.pre_save(obj, True), db)
+            for f, attname, plain in columns
+        ]
+        for obj in objs
+    ]
     with db.cursor() as cursor:
         if returning:
             (obj,) = objs
@@ -213,6 +220,17 @@ def _insert(objs: list, *, returning: bool = False) -> None:
             obj._state.adding, obj._state.db = False, db.alias
         else:
             cursor.executemany(sql, params)
+
+
+# Fields whose database value is the Python value itself (text, numbers, booleans, foreign key ids), so
+# the per-value conversion can be skipped; dates, JSON, decimals and bytes still go through the field.
+_PLAIN = (models.CharField, models.TextField, models.BooleanField, models.IntegerField, models.ForeignKey)
+
+
+@functools.lru_cache(maxsize=64)
+def _columns(fields: tuple) -> tuple:
+    """(field, attname, plain) for each field, ``plain`` when its value goes to the database as it is."""
+    return tuple((f, f.attname, isinstance(f, _PLAIN) and not getattr(f, "auto_now", False)) for f in fields)
 
 
 @functools.lru_cache(maxsize=64)
