@@ -282,6 +282,7 @@ def _contact(c) -> dict:
         "email": c.email,
         "phone": c.phone or c.phone_e164,
         "phone_href": c.phone_e164 if c.phone_valid and c.phone_e164 else "",
+        "fax": c.fax or c.fax_e164,
         "url": _http(c.url),
         "url_text": c.url,
     }

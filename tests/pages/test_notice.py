@@ -94,3 +94,20 @@ def test_the_notice_link_of_the_reminder_mails_is_this_page(client, notice):
     path = links.notice_url(notice.pk).split("8000", 1)[1]
     assert client.get(path).status_code == 200
     assert Notice.objects.count() == 1
+
+
+def test_the_seed_notice_page_shows_its_contacts_fax_included(client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.conftest import corpus_path
+
+    page = corpus_path("fi-web", "kymenlaakso-2016-05.html")
+    call_command("ingest", str(page), "--url", "http://www.kymenlaakso.fi/", stdout=StringIO())
+    notice = Notice.objects.get()
+    html = lang(client, "fi").get(f"/notices/{notice.pk}/").content.decode()
+    assert 'href="mailto:kirjaamo@kymenlaakso.fi"' in html
+    assert "<dt>Faksi</dt><dd>+35852308910</dd>" in html
+    assert "+354447478502" in html and 'href="tel:+354447478502"' not in html  # invalid: shown, not dialled
+    assert "PL 35, 48601 Kotka" in html
