@@ -66,10 +66,6 @@ def prepare_tick(dispatcher, lookahead: float = 900, limit: int = 200) -> None:
 
     if not getattr(settings, "SCHEDULER_ATTACH_PDF", True):
         return
-    try:
-        import notices.pdf  # noqa: F401
-    except ImportError:
-        return
     soon = timezone.now() + dt.timedelta(seconds=lookahead)
     pairs = (
         Reminder.objects.filter(state__in=PENDING, next_attempt_at__lte=soon)

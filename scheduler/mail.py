@@ -151,17 +151,12 @@ def file_part(attachment) -> MIMEBase | None:
 
 
 def pdf_summary(notice, lang: str):
-    """``(filename, mimetype, bytes)`` from ``notices.pdf.render_summary`` when that module exists, else
-    None. A PDF that fails to render is logged and left out: the reminder matters more."""
+    """``(filename, mimetype, bytes)`` from ``notices.pdf.render_summary``, or None when it fails: a PDF
+    that fails to render is logged and left out, since the reminder matters more."""
+    from notices import pdf
+
     try:
-        from notices import pdf
-    except ImportError:
-        return None
-    render = getattr(pdf, "render_summary", None)
-    if render is None:
-        return None
-    try:
-        return render(notice, lang)
+        return pdf.render_summary(notice, lang)
     except Exception:  # noqa: BLE001 - any renderer failure must not stop a reminder
         log.exception("PDF summary of notice %s failed; sending without it", notice.pk)
         return None
