@@ -380,12 +380,10 @@ def render_pdf(notice: Notice, lang: str, now: dt.datetime) -> bytes:
 
 def html_to_pdf(html: str, timeout: float | None = None) -> bytes:
     """HTML to PDF with the safe fetcher, the shared fonts and stylesheet, within ``timeout`` seconds."""
-    from weasyprint import HTML
-
     if timeout is None:
         timeout = float(getattr(settings, "PDF_RENDER_TIMEOUT", 20))
     with _time_limit(timeout), _fewer_collections():
-        document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=_fetcher())
+        document = _html_class()(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=_fetcher())
         return document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
 
 
@@ -436,6 +434,20 @@ def _stylesheet():
     from weasyprint import CSS
 
     return CSS(filename=str(STATIC_DIR / "summary.css"), url_fetcher=_fetcher(), font_config=_font_config())
+
+
+@cache
+def _html_class():
+    """WeasyPrint's HTML with our trimmed user-agent stylesheet (static/notices/pdf/ua.css says why)."""
+    from weasyprint import CSS, HTML
+
+    ua = CSS(filename=str(STATIC_DIR / "ua.css"), url_fetcher=_fetcher())
+
+    class SummaryHTML(HTML):
+        def _ua_stylesheets(self, forms=False):
+            return [ua]
+
+    return SummaryHTML
 
 
 @cache
