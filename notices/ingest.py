@@ -49,19 +49,14 @@ def write(payload: Payload | None, outcome: Outcome) -> Outcome:
     if outcome.errors:
         store.reject(origin=payload.origin, reason=outcome.errors[0], raw=payload.data, fmt=outcome.fmt or "")
         return outcome
-    for record in outcome.records:
-        try:
-            outcome.changes.append(store.save(record, raw=payload.data, origin=payload.origin, fmt=outcome.fmt))
-        except DatabaseError as exc:
-            reason = f"{payload.origin}: notice {record.source_id} could not be stored: {exc}"
-            outcome.errors.append(reason)
-            store.reject(origin=payload.origin, reason=reason, raw=payload.data, fmt=outcome.fmt or "")
+    entries = _entries(payload, outcome)
+    _record(payload, outcome, entries, store.save_many(entries))
     return outcome
 
 
 def write_all(items: Iterable[tuple[Payload | None, Outcome]], group: int = 1) -> Iterator[Outcome]:
     """``write`` each item. With ``group`` > 1 up to that many payloads share one commit: each notice is
-    still all-or-nothing (``store.save`` runs it in its own savepoint), and a crash loses at most the
+    still all-or-nothing (see ``store.save_many``), and a crash loses at most the
     uncommitted group, which the next run ingests again (ingest is idempotent). Commits are what a bulk
     load on SQLite waits for; a group keeps the write lock for tens of milliseconds only."""
     items = iter(items)
@@ -70,5 +65,31 @@ def write_all(items: Iterable[tuple[Payload | None, Outcome]], group: int = 1) -
         return
     while chunk := list(islice(items, group)):
         with transaction.atomic():
-            written = [write(payload, outcome) for payload, outcome in chunk]
-        yield from written
+            for payload, outcome in chunk:
+                if payload is None or outcome.errors:
+                    write(payload, outcome)  # kept as a rejection
+            readable = [(payload, outcome) for payload, outcome in chunk if payload is not None and not outcome.errors]
+            entries = [_entries(payload, outcome) for payload, outcome in readable]
+            results = iter(store.save_many([entry for each in entries for entry in each]))
+            for (payload, outcome), each in zip(readable, entries):
+                _record(payload, outcome, each, [next(results) for _ in each])
+        yield from (outcome for _, outcome in chunk)
+
+
+def _entries(payload: Payload, outcome: Outcome) -> list[store.Entry]:
+    encoded = outcome.encoded or [None] * len(outcome.records)
+    return [
+        store.Entry.of(record, raw=payload.data, origin=payload.origin, fmt=outcome.fmt, encoded=enc)
+        for record, enc in zip(outcome.records, encoded)
+    ]
+
+
+def _record(payload: Payload, outcome: Outcome, entries: list[store.Entry], results: list) -> None:
+    """Put what the store did into the outcome; keep what it could not store as a rejection."""
+    for entry, result in zip(entries, results):
+        if isinstance(result, DatabaseError):
+            reason = f"{payload.origin}: notice {entry.record.source_id} could not be stored: {result}"
+            outcome.errors.append(reason)
+            store.reject(origin=payload.origin, reason=reason, raw=payload.data, fmt=outcome.fmt or "")
+        else:
+            outcome.changes.append(result)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from notices import readers
-from notices.records import IngestError, NoticeRecord
+from notices.records import Encoded, IngestError, NoticeRecord
 from notices.sources import Payload, load
 
 
@@ -18,6 +18,7 @@ class Outcome:
     origin: str
     fmt: str | None = None
     records: list[NoticeRecord] = field(default_factory=list)
+    encoded: list[Encoded] = field(default_factory=list)  # one per record when read for writing
     changes: list = field(default_factory=list)  # store.Change, once written
     errors: list[str] = field(default_factory=list)
 
@@ -66,4 +67,7 @@ def _load_and_parse(task: tuple[str, str | None, str | None]) -> tuple[Payload |
         payload = load(target, url)
     except IngestError as exc:
         return None, Outcome(target, fmt, errors=[str(exc.at(target))])
-    return payload, parse(payload, fmt)
+    outcome = parse(payload, fmt)
+    # What the writer would derive from each record is derived here, in parallel when reading is.
+    outcome.encoded = [Encoded.of(record) for record in outcome.records]
+    return payload, outcome

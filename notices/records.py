@@ -7,7 +7,10 @@ is the public ``ingest --dry-run --json`` contract: change it only by adding key
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -191,3 +194,41 @@ class NoticeRecord:
             "links": list(self.links),
             "published_at": self.published_at.isoformat() if self.published_at else None,
         }
+
+
+def canonical_json(value) -> str:
+    """``value`` (records, lists, dicts, instants, decimals) as JSON with sorted keys: equal in, equal out."""
+    return json.dumps(value, sort_keys=True, default=_plain)
+
+
+def content_hash(record: NoticeRecord) -> str:
+    """SHA-256 of everything the reader understood, so the same notice in other bytes is no new version."""
+    return hashlib.sha256(canonical_json(record).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """What the store derives from a record before writing it, derived where the record was read: in a
+    bulk ingest that is a reader process, so the one writer process does not spend its time on it."""
+
+    digest: str  # content_hash(record)
+    record_json: str  # record.as_json() as JSON text, stored with the version
+    buyer_keys: tuple[str, ...]  # canonical_json of each buyer record, the store's buyer cache keys
+
+    @classmethod
+    def of(cls, record: NoticeRecord) -> Encoded:
+        return cls(
+            digest=content_hash(record),
+            record_json=json.dumps(record.as_json()),
+            buyer_keys=tuple(canonical_json(b) for b in record.buyers),
+        )
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value):
+        return value.__dict__
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")

@@ -9,15 +9,15 @@ never disagree with the deadlines it was planned from.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import hashlib
 import json
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import Max, Q
 from django.dispatch import Signal
 from django.utils import timezone
@@ -32,7 +32,7 @@ from notices.models import (
     NoticeVersion,
     Rejection,
 )
-from notices.records import BuyerRecord, DeadlineRecord, NoticeRecord
+from notices.records import BuyerRecord, DeadlineRecord, Encoded, NoticeRecord
 
 # Sent inside the writing transaction with ``change=Change`` whenever a notice is new or was updated.
 notice_changed = Signal()
@@ -83,21 +83,109 @@ class Change:
         }
 
 
-def content_hash(record: NoticeRecord) -> str:
-    """SHA-256 of everything the reader understood, so the same notice in other bytes is no new version."""
-    return hashlib.sha256(json.dumps(record, sort_keys=True, default=_json_default).encode()).hexdigest()
+@dataclass
+class Entry:
+    """One record to write and what it was read from. ``source`` is where the notice belongs (the
+    record's own source, or "officer"); ``encoded`` is ``Encoded.of(record)``, done by the reader's process."""
+
+    record: NoticeRecord
+    raw: bytes
+    origin: str
+    fmt: str
+    source: str
+    encoded: Encoded
+
+    @classmethod
+    def of(cls, record: NoticeRecord, *, raw: bytes, origin: str, fmt: str | None = None,
+           source: str | None = None, encoded: Encoded | None = None) -> Entry:
+        return cls(record, raw, origin, fmt or record.source, source or record.source, encoded or Encoded.of(record))
 
 
 def save(
-    record: NoticeRecord, *, raw: bytes, origin: str, fmt: str | None = None, source: str | None = None
+    record: NoticeRecord,
+    *,
+    raw: bytes,
+    origin: str,
+    fmt: str | None = None,
+    source: str | None = None,
+    encoded: Encoded | None = None,
 ) -> Change:
     """Write one notice record; see the module docstring. ``source`` overrides ``record.source``
     (officer-published notices)."""
-    digest = content_hash(record)
+    return _save_one(Entry.of(record, raw=raw, origin=origin, fmt=fmt, source=source, encoded=encoded))
+
+
+def save_many(entries: Sequence[Entry]) -> list[Change | DatabaseError]:
+    """Write each entry as ``save`` would, in order, each notice all-or-nothing; an entry that could not
+    be stored gets its ``DatabaseError`` in its place. Inside a transaction (a bulk ingest commits a
+    group of payloads at once) or not.
+
+    New notices that nothing else in ``entries`` names (the bulk of a large ingest) are written together:
+    a run of them costs one statement per table instead of a dozen per notice. Should that fail, the run
+    is rolled back and written notice by notice, so a bad notice costs only itself."""
+    if len(entries) == 1:
+        return [_save_or_error(entries[0])]
+    results: list[Change | DatabaseError | None] = [None] * len(entries)
+    named = Counter(key for entry in entries for key in _keys(entry))
+    stored = _stored(entries)
+    run: list[int] = []
+
+    def flush():
+        if not run:
+            return
+        try:
+            with transaction.atomic():
+                changes = _create([entries[i] for i in run])
+        except DatabaseError:
+            _buyer_cache.clear()  # as in _save_one: a cached buyer may have been deleted meanwhile
+            changes = [_save_or_error(entries[i]) for i in run]
+        for i, change in zip(run, changes):
+            results[i] = change
+        run.clear()
+
+    for index, entry in enumerate(entries):
+        key = (entry.source, entry.record.source_id)
+        if entry.record.changes is None and key not in stored and named[key] == 1:
+            run.append(index)  # new, and independent of every other entry: order does not matter
+        else:
+            flush()  # what came before is written before this one, as save() one by one would
+            results[index] = _save_or_error(entry)
+    flush()
+    return results
+
+
+def _keys(entry: Entry) -> list[tuple[str, str]]:
+    record = entry.record
+    return [(entry.source, record.source_id), *([(entry.source, record.changes)] if record.changes else [])]
+
+
+def _stored(entries: Sequence[Entry]) -> set[tuple[str, str]]:
+    """Which of the entries' own ids are already notices (one query per source and 500 ids)."""
+    wanted: dict[str, list[str]] = {}
+    for entry in entries:
+        wanted.setdefault(entry.source, []).append(entry.record.source_id)
+    found = set()
+    with connection.cursor() as cursor:
+        for source, ids in wanted.items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                cursor.execute(_STORED_SQL % ", ".join(["%s"] * len(chunk)), [source, *chunk])
+                found.update((source, source_id) for (source_id,) in cursor.fetchall())
+    return found
+
+
+def _save_or_error(entry: Entry) -> Change | DatabaseError:
+    try:
+        return _save_one(entry)
+    except DatabaseError as exc:
+        return exc
+
+
+def _save_one(entry: Entry) -> Change:
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _save(record, raw, origin, fmt or record.source, source or record.source, digest)
+                return _save(entry)
         except IntegrityError:
             # Another process created the same notice (or version) between our read and our write:
             # the second attempt finds it and carries on as an update or as unchanged. (Or a cached
@@ -120,67 +208,113 @@ def reject(*, origin: str, reason: str, raw: bytes = b"", fmt: str = "") -> Reje
     )
 
 
-def _save(record: NoticeRecord, raw: bytes, origin: str, fmt: str, source: str, digest: str) -> Change:
-    notice = _find_notice(record, source)
+def _save(entry: Entry) -> Change:
+    record, digest = entry.record, entry.encoded.digest
+    notice = _find_notice(record, entry.source)
+    if notice is None:
+        return _create([entry])[0]
     now = timezone.now()
-    created = notice is None
-    if created:
-        notice = Notice(source=source, source_id=record.changes or record.source_id, created_at=now)
-        number = 1
-    else:
-        current = notice.current_version
-        if current is not None and current.content_hash == digest:
+    current = notice.current_version
+    if current is not None and current.content_hash == digest:
+        return Change(notice, UNCHANGED)
+    number = (notice.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    if current is not None and _superseded(notice, current, record):
+        # An older payload that arrived late (say the original after its corrigendum): kept once as
+        # history, but the notice keeps the newer state.
+        if notice.versions.filter(content_hash=digest).exists():
             return Change(notice, UNCHANGED)
-        if current is not None and _superseded(notice, current, record):
-            # An older payload that arrived late (say the original after its corrigendum): kept once as
-            # history, but the notice keeps the newer state.
-            if notice.versions.filter(content_hash=digest).exists():
-                return Change(notice, UNCHANGED)
-            number = (notice.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-            version = _version(notice, number, record, raw, origin, fmt, digest, now, {"outcome": STALE})
-            version.save()
-            return Change(notice, STALE, version=version)
-        # Anything else differs from the notice as it stands, even if an earlier version said the same
-        # (a correction that moves a deadline back): a new version, and its changes are reported.
-        number = (notice.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-
-    change = Change(notice, NEW if created else UPDATED)
-    change.fields = _apply_fields(notice, record, created)
-    if not created and notice.status != record.status and record.status == Notice.Status.CANCELLED:
-        change.cancelled = True
-    notice.status = record.status
-    closing = sorted(d.at.astimezone(dt.UTC) for d in record.deadlines if d.kind in CLOSING_KINDS)
-    notice.next_deadline = closing[0] if closing else None
-    notice.closes_at = closing[-1] if closing else None
+        version = _version(entry, notice, number, now, {"outcome": STALE})
+        _insert_versions([version])
+        return Change(notice, STALE, version=version)
+    # Anything else differs from the notice as it stands, even if an earlier version said the same
+    # (a correction that moves a deadline back): a new version, and its changes are reported.
+    change = Change(notice, UPDATED)
+    change.cancelled = notice.status != record.status and record.status == Notice.Status.CANCELLED
+    values = _notice_values(record)
+    for name, value in values.items():
+        if getattr(notice, name) != value:
+            if name not in _UNREPORTED:
+                change.fields.append(name)
+            setattr(notice, name, value)
     notice.updated_at = now
-    buyers = [_upsert_buyer(b) for b in record.buyers]
-    if created:
-        # A new notice has nothing to compare with: its rows go straight in (see _insert).
-        _insert([notice], returning=True)
-        rows = [_deadline_row(notice, d) for d in _by_key(record.deadlines).values()]
-        _insert(_lot_rows(notice, record))
-        _insert(rows)
-        change.added = [DeadlineChange(d.kind, d.lot, None, d.at) for d in rows]
-        _insert([Notice.buyers.through(notice_id=notice.pk, buyer_id=pk) for pk in {b.pk for b, _ in buyers}])
-        _insert(
-            [
-                Notice.contacts.through(notice_id=notice.pk, contactpoint_id=pk)
-                for pk in {c.pk for _, c in buyers if c is not None}
-            ]
-        )
-    else:
-        notice.save()
-        _sync_lots(notice, record)
-        _sync_deadlines(notice, record.deadlines, change)
-        notice.buyers.set([buyer for buyer, _ in buyers])
-        notice.contacts.set([contact for _, contact in buyers if contact is not None])
-    change.version = _version(notice, number, record, raw, origin, fmt, digest, now, change.as_json())
-    _insert([change.version], returning=True)
-    with connection.cursor() as cursor:
-        cursor.execute(_CURRENT_VERSION_SQL, [change.version.pk, notice.pk])
-    notice.current_version = change.version
+    buyers = [_upsert_buyer(b, key) for b, key in zip(record.buyers, entry.encoded.buyer_keys)]
+    notice.save()
+    _sync_lots(notice, record)
+    _sync_deadlines(notice, record.deadlines, change)
+    notice.buyers.set([buyer for buyer, _ in buyers])
+    notice.contacts.set([contact for _, contact in buyers if contact is not None])
+    change.version = _version(entry, notice, number, now, change.as_json())
+    _insert_versions([change.version])
     notice_changed.send(sender=Notice, change=change)
     return change
+
+
+def _create(entries: list[Entry]) -> list[Change]:
+    """New notices with all their rows. A new notice has nothing to compare with, so its rows go straight
+    in, and those of many new notices go in together: one INSERT per table (see ``_Table``)."""
+    db = transaction.get_connection()
+    now = timezone.now()
+    changes, buyers = [], []
+    for entry in entries:
+        record = entry.record
+        notice = Notice(
+            source=entry.source,
+            source_id=record.changes or record.source_id,  # a change of a notice we never saw stands for it
+            created_at=now,
+            updated_at=now,
+            **_notice_values(record),
+        )
+        change = Change(notice, NEW)
+        change.added = [
+            DeadlineChange(d.kind, d.lot or "", None, d.at.astimezone(dt.UTC))
+            for d in _by_key(record.deadlines).values()
+        ]
+        changes.append(change)
+        buyers.append([_upsert_buyer(b, key) for b, key in zip(record.buyers, entry.encoded.buyer_keys)])
+
+    ids = _table(Notice, db).insert(db, [c.notice.__dict__ for c in changes], returning=("source", "source_id"))
+    lots, deadlines, notice_buyers, notice_contacts = [], [], [], []
+    for entry, change, found in zip(entries, changes, buyers):
+        notice = change.notice
+        notice.pk = ids[(notice.source, notice.source_id)]
+        notice._state.adding, notice._state.db = False, db.alias
+        lots.extend({"notice_id": notice.pk, **values} for values in _lot_values(entry.record))
+        deadlines.extend(
+            {"notice_id": notice.pk, "lot": d.lot, "kind": d.kind, "at": d.new, "needs_review": review, "text": text}
+            for d, (review, text) in zip(
+                change.added, ((d.needs_review, d.text or "") for d in _by_key(entry.record.deadlines).values())
+            )
+        )
+        notice_buyers.extend({"notice_id": notice.pk, "buyer_id": pk} for pk in dict.fromkeys(b.pk for b, _ in found))
+        notice_contacts.extend(
+            {"notice_id": notice.pk, "contactpoint_id": pk}
+            for pk in dict.fromkeys(c.pk for _, c in found if c is not None)
+        )
+    _table(Lot, db).insert(db, lots)
+    _table(Deadline, db).insert(db, deadlines)
+    _table(Notice.buyers.through, db).insert(db, notice_buyers)
+    _table(Notice.contacts.through, db).insert(db, notice_contacts)
+    for entry, change in zip(entries, changes):
+        change.version = _version(entry, change.notice, 1, now, change.as_json())
+    _insert_versions([change.version for change in changes])
+    for change in changes:
+        notice_changed.send(sender=Notice, change=change)
+    return changes
+
+
+def _insert_versions(versions: list[NoticeVersion]) -> None:
+    """Insert versions of distinct notices and make each its notice's current version."""
+    db = transaction.get_connection()
+    ids = _table(NoticeVersion, db).insert(db, [v.__dict__ for v in versions], returning=("notice_id",))
+    for version in versions:
+        version.pk = ids[(version.notice_id,)]
+        version._state.adding, version._state.db = False, db.alias
+        if version.changes.get("outcome") != STALE:
+            version.notice.current_version = version
+    current = [(v.pk, v.notice_id) for v in versions if v.changes.get("outcome") != STALE]
+    if current:
+        with db.cursor() as cursor:
+            cursor.executemany(_CURRENT_VERSION_SQL, current)
 
 
 _NOTICE = Notice._meta
@@ -188,57 +322,96 @@ _CURRENT_VERSION_SQL = (
     f"UPDATE {_NOTICE.db_table} SET {_NOTICE.get_field('current_version').column} = %s "
     f"WHERE {_NOTICE.pk.column} = %s"
 )
+_STORED_SQL = (
+    f"SELECT {_NOTICE.get_field('source_id').column} FROM {_NOTICE.db_table} "
+    f"WHERE {_NOTICE.get_field('source').column} = %%s AND {_NOTICE.get_field('source_id').column} IN (%s)"
+)
 _FIND_SQL = (
     f"SELECT {_NOTICE.get_field('source_id').column}, {_NOTICE.pk.column} FROM {_NOTICE.db_table} "
     f"WHERE {_NOTICE.get_field('source').column} = %s AND {_NOTICE.get_field('source_id').column} IN (%s, %s)"
 )
 
 
-def _insert(objs: list, *, returning: bool = False) -> None:
-    """INSERT model instances with the ORM's own field conversions (``get_db_prep_save``) but none of
-    its per-call query building, which is most of what a bulk load spends per notice. ``returning``
-    sets the primary key of a single object (SQLite 3.35+ and PostgreSQL both have RETURNING)."""
-    if not objs:
-        return
-    meta = objs[0]._meta
-    db = transaction.get_connection()  # the connection itself: the proxy costs a look-up per attribute
-    fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
-    sql = _insert_sql(meta.label, db.vendor, fields, returning)
-    columns = _columns(fields)
-    params = [
-        [
-            getattr(obj, attname) if plain else f.get_db_prep_save(f.pre_save(obj, True), db)
-            for f, attname, plain in columns
-        ]
-        for obj in objs
-    ]
-    with db.cursor() as cursor:
-        if returning:
-            (obj,) = objs
-            cursor.execute(sql, params[0])
-            obj.pk = cursor.fetchone()[0]
-            obj._state.adding, obj._state.db = False, db.alias
-        else:
-            cursor.executemany(sql, params)
+class JSONText(str):
+    """JSON already encoded (a version's record, encoded in the reader's process): inserted as it is."""
 
 
-# Fields whose database value is the Python value itself (text, numbers, booleans, foreign key ids), so
-# the per-value conversion can be skipped; dates, JSON, decimals and bytes still go through the field.
+class _Table:
+    """A prepared INSERT for one model: its columns, and how each Python value becomes a database value,
+    worked out once per connection. Django's per-call query building and its per-value field machinery
+    (``get_db_prep_save``) would otherwise be most of what a bulk load spends per notice.
+
+    Rows are dicts by attribute name (a model instance's ``__dict__`` is one); a missing value is the
+    field's default."""
+
+    ROWS_PER_STATEMENT = 200  # far below SQLite's and PostgreSQL's limits on parameters per statement
+
+    def __init__(self, model, db):
+        meta = model._meta
+        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        self.columns = [(f.attname, _adapter(f, db), f.get_default) for f in fields]
+        quote = db.ops.quote_name
+        self.head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+        self.values = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        self.pk = quote(meta.pk.column)
+        self.meta = meta
+
+    def params(self, row: dict) -> list:
+        params = []
+        for name, adapt, default in self.columns:
+            value = row[name] if name in row else default()
+            params.append(value if adapt is None else adapt(value))
+        return params
+
+    def insert(self, db, rows: list[dict], returning: tuple[str, ...] = ()) -> dict[tuple, int]:
+        """INSERT the rows; with ``returning``, the new primary keys by those columns' values (RETURNING
+        gives rows in no promised order, so they are matched by a key, not by position)."""
+        found: dict[tuple, int] = {}
+        if not rows:
+            return found
+        with db.cursor() as cursor:
+            if not returning:
+                cursor.executemany(self.head + self.values, [self.params(row) for row in rows])
+                return found
+            quote = db.ops.quote_name
+            tail = " RETURNING " + ", ".join(quote(self.meta.get_field(c).column) for c in returning) + ", " + self.pk
+            for start in range(0, len(rows), self.ROWS_PER_STATEMENT):
+                chunk = rows[start : start + self.ROWS_PER_STATEMENT]
+                sql = self.head + ", ".join([self.values] * len(chunk)) + tail
+                cursor.execute(sql, [p for row in chunk for p in self.params(row)])
+                found.update((tuple(r[:-1]), r[-1]) for r in cursor.fetchall())
+        if len(found) != len(rows):
+            raise IntegrityError(f"{self.meta.label}: {len(rows)} rows inserted, {len(found)} keys returned")
+        return found
+
+
+@functools.lru_cache(maxsize=64)
+def _table(model, db) -> _Table:
+    return _Table(model, db)
+
+
+# Fields whose database value is the Python value itself (text, numbers, booleans, foreign key ids).
 _PLAIN = (models.CharField, models.TextField, models.BooleanField, models.IntegerField, models.ForeignKey)
 
 
-@functools.lru_cache(maxsize=64)
-def _columns(fields: tuple) -> tuple:
-    """(field, attname, plain) for each field, ``plain`` when its value goes to the database as it is."""
-    return tuple((f, f.attname, isinstance(f, _PLAIN) and not getattr(f, "auto_now", False)) for f in fields)
+def _adapter(f, db):
+    """How a value of field ``f`` becomes a parameter: None when it goes as it is."""
+    if isinstance(f, _PLAIN):
+        return None
+    if isinstance(f, models.JSONField):
+        if db.vendor == "postgresql":
+            from psycopg.types.json import Jsonb
 
+            def to_jsonb(value):
+                if isinstance(value, JSONText):
+                    return Jsonb(value, dumps=str)
+                return None if value is None else db.ops.adapt_json_value(value, f.encoder)
 
-@functools.lru_cache(maxsize=64)
-def _insert_sql(label: str, vendor: str, fields: tuple, returning: bool) -> str:
-    meta = fields[0].model._meta
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-    return sql + f" RETURNING {connection.ops.quote_name(meta.pk.column)}" if returning else sql
+            return to_jsonb
+        return lambda value: value if value is None or isinstance(value, JSONText) else json.dumps(value, cls=f.encoder)
+    if isinstance(f, models.DateTimeField) and not (f.auto_now or f.auto_now_add):
+        return db.ops.adapt_datetimefield_value
+    return lambda value: f.get_db_prep_save(value, db)
 
 
 def _superseded(notice: Notice, current: NoticeVersion, record: NoticeRecord) -> bool:
@@ -251,20 +424,21 @@ def _superseded(notice: Notice, current: NoticeVersion, record: NoticeRecord) ->
     )
 
 
-def _version(notice, number, record, raw, origin, fmt, digest, now, changes) -> NoticeVersion:
+def _version(entry: Entry, notice: Notice, number: int, now: dt.datetime, changes: dict) -> NoticeVersion:
+    record = entry.record
     return NoticeVersion(
         notice=notice,
         number=number,
-        content_hash=digest,
-        raw_hash=hashlib.sha256(raw).hexdigest(),
-        raw=raw,
-        format=fmt,
-        origin=origin[:1000],
+        content_hash=entry.encoded.digest,
+        raw_hash=hashlib.sha256(entry.raw).hexdigest(),
+        raw=entry.raw,
+        format=entry.fmt,
+        origin=entry.origin[:1000],
         source_ref=record.source_id[:500],
         source_version=(record.version or "")[:50],
         issued_at=record.published_at,
         received_at=now,
-        record=record.as_json(),
+        record=JSONText(entry.encoded.record_json),
         changes=changes,
     )
 
@@ -288,9 +462,11 @@ def _find_notice(record: NoticeRecord, source: str) -> Notice | None:
     return Notice.objects.get(pk=pk) if pk is not None else None
 
 
-def _apply_fields(notice: Notice, record: NoticeRecord, created: bool) -> list[str]:
+def _notice_values(record: NoticeRecord) -> dict:
+    """The notice's fields as the record gives them; a change of any but the last three is reported."""
     lot_cpv = [c for lot in record.lots for c in lot.cpv]
-    values = {
+    closing = sorted(d.at.astimezone(dt.UTC) for d in record.deadlines if d.kind in CLOSING_KINDS)
+    return {
         "procedure_id": record.procedure_id or "",
         "notice_type": record.notice_type,
         "language": record.language or "",
@@ -305,26 +481,25 @@ def _apply_fields(notice: Notice, record: NoticeRecord, created: bool) -> list[s
         "published_at": record.published_at,
         "source_url": record.source_url or "",
         "warnings": list(record.warnings),
+        # Not reported as changed fields: the status is (as a cancellation), the deadlines are (as moves).
+        "status": record.status,
+        "next_deadline": closing[0] if closing else None,
+        "closes_at": closing[-1] if closing else None,
     }
-    changed = []
-    for name, value in values.items():
-        if getattr(notice, name) != value:
-            if not created:
-                changed.append(name)
-            setattr(notice, name, value)
-    return changed
 
 
-def _lot_rows(notice: Notice, record: NoticeRecord) -> list[Lot]:
+_UNREPORTED = ("status", "next_deadline", "closes_at")
+
+
+def _lot_values(record: NoticeRecord) -> list[dict]:
     return [
-        Lot(
-            notice=notice,
-            lot_id=lot.id,
-            title=lot.title or "",
-            titles=dict(lot.titles),
-            cpv=list(lot.cpv),
-            estimated_value=lot.estimated_value,
-        )
+        {
+            "lot_id": lot.id,
+            "title": lot.title or "",
+            "titles": dict(lot.titles),
+            "cpv": list(lot.cpv),
+            "estimated_value": lot.estimated_value,
+        }
         for lot in {lot.id: lot for lot in record.lots}.values()
     ]
 
@@ -353,7 +528,8 @@ def _deadline_row(notice: Notice, d: DeadlineRecord) -> Deadline:
 def _sync_lots(notice: Notice, record: NoticeRecord) -> None:
     """Make the notice's lots what the record says, keeping the rows of lots that stay."""
     existing = {lot.lot_id: lot for lot in notice.lots.all()}
-    for row in _lot_rows(notice, record):
+    for values in _lot_values(record):
+        row = Lot(notice=notice, **values)
         kept = existing.pop(row.lot_id, None)
         row.pk = kept.pk if kept else None
         row.save()
@@ -396,8 +572,8 @@ _buyer_cache: dict[str, tuple[Buyer, ContactPoint | None]] = {}
 _BUYER_CACHE_SIZE = 10_000
 
 
-def _upsert_buyer(record: BuyerRecord) -> tuple[Buyer, ContactPoint | None]:
-    key = json.dumps(record, sort_keys=True, default=_json_default)
+def _upsert_buyer(record: BuyerRecord, key: str) -> tuple[Buyer, ContactPoint | None]:
+    """``key`` is ``canonical_json(record)`` (see ``Encoded``)."""
     if (hit := _buyer_cache.get(key)) is not None:
         return hit
     result = _write_buyer(record)
@@ -471,13 +647,3 @@ def _contact(buyer: Buyer, record: BuyerRecord) -> ContactPoint | None:
     fingerprint = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
     contact, _ = ContactPoint.objects.get_or_create(buyer=buyer, fingerprint=fingerprint, defaults=fields)
     return contact
-
-
-def _json_default(value):
-    if dataclasses.is_dataclass(value):
-        return value.__dict__
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
