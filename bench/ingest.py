@@ -59,7 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--group", type=int, default=1, help="payloads per commit (ingest --group)")
+    parser.add_argument("--group", type=int, default=100, help="payloads per commit (the command's default for 100 files or more)")
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     if not CORPUS.is_dir():

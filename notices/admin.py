@@ -100,12 +100,12 @@ class NoticeVersionAdmin(ReadOnlyAdmin):
     list_display = ("notice", "number", "format", "source_ref", "issued_at", "received_at")
     list_filter = ("format",)
     search_fields = ("source_ref", "notice__title", "content_hash", "raw_hash")
-    exclude = ("raw",)
+    exclude = ("raw", "raw_encoding")
     readonly_fields = ("raw_preview",)
 
     @admin.display(description="raw bytes (first 20,000)")
     def raw_preview(self, obj):
-        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", _preview(obj.raw))
+        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", _preview(obj.payload))
 
 
 @admin.register(Deadline)

@@ -16,6 +16,7 @@ from django.db import DatabaseError, transaction
 
 from notices import store
 from notices.reading import Outcome, parse
+from notices.records import RawPayload
 from notices.sources import Payload
 
 
@@ -78,8 +79,9 @@ def write_all(items: Iterable[tuple[Payload | None, Outcome]], group: int = 1) -
 
 def _entries(payload: Payload, outcome: Outcome) -> list[store.Entry]:
     encoded = outcome.encoded or [None] * len(outcome.records)
+    raw = outcome.raw or RawPayload.of(payload.data)
     return [
-        store.Entry.of(record, raw=payload.data, origin=payload.origin, fmt=outcome.fmt, encoded=enc)
+        store.Entry.of(record, raw=raw, origin=payload.origin, fmt=outcome.fmt, encoded=enc)
         for record, enc in zip(outcome.records, encoded)
     ]
 
@@ -90,6 +92,7 @@ def _record(payload: Payload, outcome: Outcome, entries: list[store.Entry], resu
         if isinstance(result, DatabaseError):
             reason = f"{payload.origin}: notice {entry.record.source_id} could not be stored: {result}"
             outcome.errors.append(reason)
-            store.reject(origin=payload.origin, reason=reason, raw=payload.data, fmt=outcome.fmt or "")
+            raw = outcome.raw.data if outcome.raw else payload.data
+            store.reject(origin=payload.origin, reason=reason, raw=raw, fmt=outcome.fmt or "")
         else:
             outcome.changes.append(result)

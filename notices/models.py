@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from notices.records import DEADLINE_KINDS
+from notices.records import DEADLINE_KINDS, RawPayload
 
 
 class Buyer(models.Model):
@@ -138,7 +138,10 @@ class NoticeVersion(models.Model):
     number = models.PositiveIntegerField(help_text="1 for the first version received, then 2, 3...")
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of the record as understood")
     raw_hash = models.CharField(max_length=64, help_text="SHA-256 of the raw bytes")
-    raw = models.BinaryField()
+    raw = models.BinaryField(help_text="The bytes as received, compressed when raw_encoding says so")
+    raw_encoding = models.CharField(
+        max_length=10, blank=True, default="", help_text="'zlib' when raw is compressed; empty: as received"
+    )
     format = models.CharField(max_length=20)
     origin = models.CharField(max_length=1000, help_text="File path or URL")
     source_ref = models.CharField(max_length=500, blank=True, help_text="This payload's own notice id")
@@ -159,6 +162,11 @@ class NoticeVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id} v{self.number}"
+
+    @property
+    def payload(self) -> bytes:
+        """The bytes exactly as they were received."""
+        return RawPayload(self.raw_hash, bytes(self.raw), self.raw_encoding).data
 
 
 class Lot(models.Model):

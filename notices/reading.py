@@ -3,13 +3,14 @@ there are many. Nothing here touches the database, so a spawned worker needs no 
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 from itertools import islice
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from notices import readers
-from notices.records import Encoded, IngestError, NoticeRecord
+from notices.records import Encoded, IngestError, NoticeRecord, RawPayload
 from notices.sources import Payload, load
 
 
@@ -19,6 +20,7 @@ class Outcome:
     fmt: str | None = None
     records: list[NoticeRecord] = field(default_factory=list)
     encoded: list[Encoded] = field(default_factory=list)  # one per record when read for writing
+    raw: RawPayload | None = None  # the payload as the store keeps it, when read for writing
     changes: list = field(default_factory=list)  # store.Change, once written
     errors: list[str] = field(default_factory=list)
 
@@ -39,7 +41,8 @@ def read_all(
 ) -> Iterator[tuple[Payload | None, Outcome]]:
     """Load and read each target, in ``jobs`` worker processes when more than one (readers are pure, so
     reading parallelises; the one writer stays in this process). Yields in the targets' order; a target
-    that could not be loaded comes with no payload and its error."""
+    that could not be loaded comes with no payload and its error. When records were read, the payload's
+    bytes are in ``outcome.raw`` and ``payload.data`` is empty."""
     tasks = ((target, fmt, url) for target in targets)
     if jobs <= 1:
         yield from map(_load_and_parse, tasks)
@@ -69,5 +72,10 @@ def _load_and_parse(task: tuple[str, str | None, str | None]) -> tuple[Payload |
         return None, Outcome(target, fmt, errors=[str(exc.at(target))])
     outcome = parse(payload, fmt)
     # What the writer would derive from each record is derived here, in parallel when reading is.
-    outcome.encoded = [Encoded.of(record) for record in outcome.records]
+    if outcome.records:
+        outcome.encoded = [Encoded.of(record) for record in outcome.records]
+        outcome.raw = RawPayload.of(payload.data)
+        # The bytes go on to the writer once, in outcome.raw (compressed): a third of what a worker
+        # process would otherwise send back, and of what the writer would have to unpickle.
+        payload = dataclasses.replace(payload, data=b"")
     return payload, outcome

@@ -56,7 +56,7 @@ def expand(target: str) -> Iterator[str]:
         return
     path = Path(target)
     if path.is_dir():
-        for child in sorted(path.rglob("*")):
+        for child in sorted(path.rglob("*"), key=lambda p: p.parts):  # Path's own order, faster
             if child.is_file() and child.suffix.lower() in READABLE_SUFFIXES:
                 yield str(child)
     else:

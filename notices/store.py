@@ -32,7 +32,7 @@ from notices.models import (
     NoticeVersion,
     Rejection,
 )
-from notices.records import BuyerRecord, DeadlineRecord, Encoded, NoticeRecord
+from notices.records import BuyerRecord, DeadlineRecord, Encoded, NoticeRecord, RawPayload
 
 # Sent inside the writing transaction with ``change=Change`` whenever a notice is new or was updated.
 notice_changed = Signal()
@@ -86,25 +86,35 @@ class Change:
 @dataclass
 class Entry:
     """One record to write and what it was read from. ``source`` is where the notice belongs (the
-    record's own source, or "officer"); ``encoded`` is ``Encoded.of(record)``, done by the reader's process."""
+    record's own source, or "officer"); ``encoded`` and ``raw`` are ``Encoded.of(record)`` and
+    ``RawPayload.of(bytes)``, made by the reader's process in a bulk ingest."""
 
     record: NoticeRecord
-    raw: bytes
+    raw: RawPayload
     origin: str
     fmt: str
     source: str
     encoded: Encoded
 
     @classmethod
-    def of(cls, record: NoticeRecord, *, raw: bytes, origin: str, fmt: str | None = None,
-           source: str | None = None, encoded: Encoded | None = None) -> Entry:
+    def of(
+        cls,
+        record: NoticeRecord,
+        *,
+        raw: bytes | RawPayload,
+        origin: str,
+        fmt: str | None = None,
+        source: str | None = None,
+        encoded: Encoded | None = None,
+    ) -> Entry:
+        raw = raw if isinstance(raw, RawPayload) else RawPayload.of(raw)
         return cls(record, raw, origin, fmt or record.source, source or record.source, encoded or Encoded.of(record))
 
 
 def save(
     record: NoticeRecord,
     *,
-    raw: bytes,
+    raw: bytes | RawPayload,
     origin: str,
     fmt: str | None = None,
     source: str | None = None,
@@ -430,8 +440,9 @@ def _version(entry: Entry, notice: Notice, number: int, now: dt.datetime, change
         notice=notice,
         number=number,
         content_hash=entry.encoded.digest,
-        raw_hash=hashlib.sha256(entry.raw).hexdigest(),
-        raw=entry.raw,
+        raw_hash=entry.raw.sha256,
+        raw=entry.raw.stored,
+        raw_encoding=entry.raw.encoding,
         format=entry.fmt,
         origin=entry.origin[:1000],
         source_ref=record.source_id[:500],

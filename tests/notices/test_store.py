@@ -60,7 +60,7 @@ def test_it_stores_a_new_notice_with_everything_in_utc():
     assert deadline.kind == "tender" and deadline.lot == ""
     assert deadline.at == dt.datetime(2016, 5, 20, 13, 0, tzinfo=UTC)
     assert notice.next_deadline == deadline.at == notice.closes_at
-    assert notice.versions.count() == 1 and bytes(notice.versions.get().raw) == b"<html>page</html>"
+    assert notice.versions.count() == 1 and notice.versions.get().payload == b"<html>page</html>"
     assert list(notice.lots.values_list("lot_id", "cpv")) == [("LOT-0001", ["79340000"])]
     (b,) = notice.buyers.all()
     assert [(i.scheme, i.value, i.valid) for i in b.identifiers.all()] == [("FI-PRO", "0206714-5", True)]

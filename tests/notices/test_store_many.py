@@ -186,7 +186,7 @@ def test_a_group_ingest_keeps_the_refused_notice_as_a_rejection():
     items = []
     for entry in (entries[0], store.Entry.of(bad, raw=b"<bad/>", origin="bad.xml", fmt="eforms"), entries[2]):
         outcome = Outcome(entry.origin, entry.fmt, records=[entry.record], encoded=[Encoded.of(entry.record)])
-        items.append((Payload(entry.raw, entry.origin), outcome))
+        items.append((Payload(entry.raw.data, entry.origin), outcome))
     refuse_title("refused")
     try:
         written = list(write_all(items, group=50))

@@ -29,8 +29,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--group",
             type=int,
-            default=1,
-            help="payloads per commit (each notice stays atomic); 50 speeds up bulk loads on SQLite",
+            default=None,
+            help="payloads per commit, each notice still all-or-nothing (default: 1, or 100 for 100 files or more)",
         )
         parser.add_argument(
             "--jobs", type=int, default=None, help="processes that read in parallel (default: the cores, for many files)"
@@ -43,6 +43,10 @@ class Command(BaseCommand):
             raise CommandError("nothing to ingest: the folders hold no .xml, .json or .html files")
         if jobs is None:
             jobs = min(os.cpu_count() or 1, 4) if len(paths) >= 100 else 1
+        if group is None:
+            # A bulk load commits in groups (new notices then go in together, see store.save_many); a crash
+            # loses at most the group being written, which the next run ingests again.
+            group = 100 if len(paths) >= 100 else 1
         tally = Tally()
         progress = len(paths) > 1 and verbosity > 0 and self.stderr.isatty()
         outcomes = read_all(paths, format, url, jobs)
