@@ -90,10 +90,10 @@ def looks_like(data: bytes) -> bool:
     """Whether ``data`` is OCDS JSON this reader takes: an object with ``releases`` or ``records``, or a
     release (an object with ``ocid``). Never raises."""
     try:
-        raw = _without_bom(bytes(data)).lstrip()
-        if not raw.startswith(b"{"):
+        raw = _without_bom(bytes(data))
+        if not _OBJECT_START.match(raw):  # cheap: most payloads are XML or HTML
             return False
-        document = _parse(raw)
+        document = _parse(raw.lstrip())
     except (IngestError, TypeError, ValueError):
         return False
     return isinstance(document, dict) and any(key in document for key in ("releases", "records", "ocid"))
@@ -110,6 +110,9 @@ def read(data: bytes, url: str | None = None) -> list[NoticeRecord]:
         if url:
             raise error.at(url) from None
         raise
+
+
+_OBJECT_START = re.compile(rb"\s*\{")
 
 
 def _without_bom(raw: bytes) -> bytes:

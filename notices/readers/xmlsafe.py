@@ -26,6 +26,8 @@ _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # lxml appends ", line N, column M" to its messages; the position is reported separately.
 _POSITION_SUFFIX = re.compile(r",\s*line \d+, column \d+\s*$")
 
+_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)")  # one pass over the bytes finds either
+
 _local = threading.local()
 
 
@@ -36,6 +38,7 @@ def _parser() -> etree.XMLParser:
         parser = etree.XMLParser(
             resolve_entities=False,
             no_network=True,
+            collect_ids=False,  # no xml:id look-ups are made, so no table of them is built
             load_dtd=False,
             huge_tree=False,
             remove_comments=True,
@@ -47,7 +50,7 @@ def _parser() -> etree.XMLParser:
 
 def _refuse_doctype(data: bytes, where: str | None) -> None:
     """Refuse DTDs before parsing. UTF-16/32 documents slip past this byte check but not the one after."""
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    if _DECLARATION.search(data):
         raise IngestError(DOCTYPE_REFUSED, where)
 
 
@@ -55,7 +58,8 @@ def _refuse_non_xml(data: bytes, where: str | None) -> None:
     """Give binary junk and plain text a clearer message than libxml2's "Start tag expected"."""
     if data.startswith(_BOMS):
         return
-    stripped = data.lstrip(b" \t\r\n")
+    # The head is enough (an lstrip of everything would copy everything), unless it is all white space.
+    stripped = data[:1024].lstrip(b" \t\r\n") or data.lstrip(b" \t\r\n")
     if stripped[:1] == b"<" or stripped[:2] == b"\x00<":  # UTF-16 without a BOM starts "<\x00" or "\x00<"
         return
     head = stripped[:512]
@@ -92,7 +96,7 @@ def parse(data: bytes, where: str | None = None) -> etree._Element:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise IngestError(f"expected bytes, got {type(data).__name__}", where)
     data = bytes(data)
-    if not data.strip():
+    if not data or data.isspace():
         raise IngestError("empty file", where)
     if len(data) > MAX_BYTES:
         raise IngestError(f"file too large for a notice ({len(data)} bytes, limit {MAX_BYTES})", where)
