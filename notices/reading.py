@@ -4,7 +4,9 @@ there are many. Nothing here touches the database, so a spawned worker needs no 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import multiprocessing
+from collections import deque
 from itertools import islice
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -49,19 +51,30 @@ def read_all(
         return
     # Spawned, not forked: a worker must never inherit this process's database connection. Workers need
     # no app registry: readers are pure and loading reads only plain settings. Work goes out in windows,
-    # the next one read while this one is written, so memory stays flat however many targets there are
-    # (Pool.imap would read everything ahead and hold it).
+    # two read ahead of the one being written, so neither side waits for the other's slow moments and
+    # memory stays flat however many targets there are (Pool.imap would read everything ahead and hold it).
     window = 64 * jobs
     tasks = iter(tasks)
-    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-        batch = list(islice(tasks, window))
-        pending = pool.map_async(_load_and_parse, batch, chunksize=8)
-        while batch:
-            results = pending.get()
+    with multiprocessing.get_context("spawn").Pool(jobs, initializer=_start_worker) as pool:
+        pending: deque = deque()
+
+        def submit():
             batch = list(islice(tasks, window))
             if batch:
-                pending = pool.map_async(_load_and_parse, batch, chunksize=8)
+                pending.append(pool.map_async(_load_and_parse, batch, chunksize=8))
+
+        submit()
+        submit()
+        while pending:
+            results = pending.popleft().get()
+            submit()
             yield from results
+
+
+def _start_worker() -> None:
+    for fmt in readers.FORMATS:
+        readers.reader(fmt)  # imported once, up front
+    gc.freeze()  # what the worker has loaded lives as long as it does: the collector can leave it alone
 
 
 def _load_and_parse(task: tuple[str, str | None, str | None]) -> tuple[Payload | None, Outcome]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -47,6 +48,10 @@ class Command(BaseCommand):
             # A bulk load commits in groups (new notices then go in together, see store.save_many); a crash
             # loses at most the group being written, which the next run ingests again.
             group = 100 if len(paths) >= 100 else 1
+        if len(paths) >= 100:
+            # Everything alive now (Django, the models, the readers) lives as long as this process: keep
+            # the collector from walking it again and again while the run makes millions of objects.
+            gc.freeze()
         tally = Tally()
         progress = len(paths) > 1 and verbosity > 0 and self.stderr.isatty()
         outcomes = read_all(paths, format, url, jobs)
