@@ -1,11 +1,14 @@
 """Ingest benchmark: N eForms notices (the corpus examples with fresh notice and procedure ids, written
-as files) ingested into a fresh SQLite database by the real command, ``manage.py ingest FOLDER``: readers
-in worker processes, the one writer, one transaction per notice.
+as files) ingested into a fresh SQLite database by the real command, ``manage.py ingest FOLDER``, as it
+runs for 100 files or more: readers in worker processes, the one writer, commits of 100 payloads with
+each notice all-or-nothing.
 
-    .venv/bin/python bench/ingest.py [--count 20000] [--jobs 2] [--database-url postgres://...]
+    .venv/bin/python bench/ingest.py [--count 20000] [--jobs 2] [--group 100] [--database-url postgres://...]
 
 Prints notices per second end to end, the same for plain lxml parsing of the same files (and the ratio),
-and the writer's resident memory at each quarter of the run (flat = no growth with the count).
+the CPU time per notice of the writer and of the readers (which, unlike the rate, does not depend on what
+else the machine is doing), and the writer's resident memory at each quarter of the run (flat = no growth
+with the count).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import os
 import platform
 import re
+import resource
 import shutil
 import sys
 import tempfile
@@ -110,9 +114,13 @@ def main() -> None:
     import notices.management.commands.ingest as command
 
     command.read_all = sampled
-    start = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start, cpu_start = time.perf_counter(), time.process_time()
     call_command("ingest", str(folder), "--jobs", str(args.jobs), "--group", str(args.group), verbosity=0)
-    seconds = time.perf_counter() - start
+    seconds, writer_cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    readers_cpu = sum(getattr(children, f) - getattr(children_before, f) for f in ("ru_utime", "ru_stime"))
     stored = Notice.objects.count()
 
     rate, lxml_rate = args.count / seconds, args.count / lxml_seconds
@@ -121,6 +129,11 @@ def main() -> None:
     print(f"notices: {args.count} ({total_bytes / 1e6:.0f} MB of XML from {len(bases)} corpus templates)")
     print(f"stored: {stored}")
     print(f"end to end: {seconds:.1f} s, {rate:,.0f} notices/s")
+    print(
+        f"CPU per notice: {writer_cpu / args.count * 1e3:.2f} ms in this process (the writer), "
+        f"{readers_cpu / args.count * 1e3:.2f} ms in the reader processes; "
+        f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
     print(f"plain lxml parsing: {lxml_seconds:.2f} s, {lxml_rate:,.0f} notices/s; end to end is {lxml_rate / rate:.1f}x slower")
     print("writer's resident memory (MB) at start, 1/4, 1/2, 3/4, end: " + ", ".join(f"{m:.0f}" for m in memory))
     print(f"growth from 1/4 to end: {memory[-1] - memory[1]:+.0f} MB")
