@@ -619,7 +619,9 @@ def read_item(item: _Item, page: _Page) -> NoticeRecord | None:
     body = text_of(item.element)
 
     lang = _item_language(item, body, page)
-    found = ft.find_deadlines(heading_text + "\n" + body, lang)
+    # The day the item was published lets "pe 3.2. klo 13" (no year) be read.
+    published = published_at.astimezone(ft.HELSINKI).date() if published_at else None
+    found = ft.find_deadlines(heading_text + "\n" + body, lang, published)
     if not _is_notice(heading_text, body, found):
         return None
 
@@ -645,7 +647,7 @@ def read_item(item: _Item, page: _Page) -> NoticeRecord | None:
         source_url=own_link or page.url,
         warnings=tuple(
             f"a deadline at a date or time that does not exist was left out: {sentence!r}"
-            for sentence in ft.find_impossible_deadlines(heading_text + "\n" + body, lang)
+            for sentence in ft.find_impossible_deadlines(heading_text + "\n" + body, lang, published)
         ),
     )
 

@@ -17,6 +17,10 @@ Decisions, so that every reader behaves the same way:
   27.10.2024 klo 3.30) is read as the earlier instant (fold=0, summer time, +03:00): for a deadline the
   earlier instant is the safe one. Flagged too.
 * A weekday that contradicts the date is flagged; the date wins (it is the more specific of the two).
+* A date without its year ("pe 3.2. klo 13", common in short notices) is read only when a time of day or a
+  weekday goes with it (a bare "4.2." is as often a section number) and the caller says when the text was
+  published: it is then the first such day from the publication date on (the day before counts too, for
+  a page dated the day after it was written), checked against the weekday when one is given. Flagged.
 * An impossible date or time (31.2.2016, klo 25.00) is not a deadline at all: it is reported as
   ``impossible`` by :func:`find_instants` and skipped by :func:`find_deadlines`; nothing raises.
 """
@@ -45,6 +49,7 @@ DST_AMBIGUOUS = "local time happens twice (autumn); read as the earlier, summer-
 WEEKDAY_MISMATCH = "the weekday written does not match the date"
 TIME_RANGE = "a time range was given; read as its end"
 CONFLICT = "the text gives more than one time for this deadline"
+YEAR_INFERRED = "no year given; the year was inferred from the publication date"
 
 # ---------------------------------------------------------------------------------------------------------
 # Dates and times
@@ -77,6 +82,7 @@ _MONTHS = {
 _MONTH_ALTERNATION = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
 
 _NUMERIC_DATE = re.compile(r"(?<![\d.])(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>\d{4})(?!\d)")
+_SHORT_DATE = re.compile(r"(?<![\d.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?!\s?\d)")
 _ISO_DATE = re.compile(r"(?<![\d-])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)")
 _NAMED_DATE = re.compile(
     rf"(?<![\d.])(?P<d>\d{{1,2}})\.?\s+(?P<mon>{_MONTH_ALTERNATION})\.?\s+(?P<y>\d{{4}})(?!\d)", re.I
@@ -164,9 +170,13 @@ def helsinki_midnight(day: dt.date) -> dt.datetime:
     return to_helsinki(dt.datetime(day.year, day.month, day.day))[0]
 
 
-def _date_matches(text: str) -> list[re.Match[str]]:
-    """Every date in the text, in order, without overlaps (a named date wins over what it contains)."""
+def _date_matches(text: str, short: bool = False) -> list[re.Match[str]]:
+    """Every date in the text, in order, without overlaps (a named date wins over what it contains).
+    ``short``: dates without a year too."""
     found = [m for pattern in (_NAMED_DATE, _NUMERIC_DATE, _ISO_DATE) for m in pattern.finditer(text)]
+    if short:
+        ends = {m.end() for m in found}
+        found += [m for m in _SHORT_DATE.finditer(text) if _short_date_plausible(text, m, ends)]
     found.sort(key=lambda m: (m.start(), -m.end()))
     kept: list[re.Match[str]] = []
     for m in found:
@@ -175,10 +185,42 @@ def _date_matches(text: str) -> list[re.Match[str]]:
     return kept
 
 
-def _day(m: re.Match[str]) -> dt.date | None:
-    """The calendar day a date match names, or None when no such day exists."""
-    month_name = m.groupdict().get("mon")
+_AFTER_CLOCK_WORD = re.compile(rf"{_CLOCK_WORD}\s*$", re.I)
+
+
+def _short_date_plausible(text: str, m: re.Match[str], date_ends: set[int]) -> bool:
+    """Whether "12.10." is a date without its year rather than a time ("klo 12.10.", "20.5.2016, 16.10.")."""
+    if not (1 <= int(m.group("m")) <= 12 and 1 <= int(m.group("d")) <= 31):
+        return False
+    if _AFTER_CLOCK_WORD.search(text, max(0, m.start() - 12), m.start()):
+        return False
+    # Right after a full date it is that date's time of day.
+    return not any(0 <= m.start() - end <= 4 and not text[end : m.start()].strip(" ,") for end in date_ends)
+
+
+def _day(m: re.Match[str], published: dt.date | None = None, weekday: int | None = None) -> dt.date | None:
+    """The calendar day a date match names, or None when no such day exists. A date without a year is
+    the first such day from the day before ``published`` on, on ``weekday`` if one was written and any of
+    the next years has it (otherwise the first such day, and the caller flags the weekday)."""
+    groups = m.groupdict()
+    month_name = groups.get("mon")
     month = _MONTHS[month_name.lower()] if month_name else int(m.group("m"))
+    if groups.get("y") is None:
+        if published is None:
+            return None
+        days = []
+        for year in (published.year, published.year + 1, published.year + 2):
+            try:
+                day = dt.date(year, month, int(m.group("d")))
+            except ValueError:
+                continue  # 29.2. in a year without it
+            if day >= published - dt.timedelta(days=1):
+                days.append(day)
+        if not days or days[0].year > published.year + 1:
+            return None
+        if weekday is not None:
+            return next((d for d in days if d.weekday() == weekday and d.year <= published.year + 1), days[0])
+        return days[0]
     year, day = int(m.group("y")), int(m.group("d"))
     if not MIN_YEAR <= year <= MAX_YEAR:
         return None
@@ -209,15 +251,16 @@ def _weekday_before(prefix: str, lang: str | None) -> int | None:
     return None
 
 
-def find_instants(text: str, lang: str | None = None) -> list[Instant]:
+def find_instants(text: str, lang: str | None = None, published: dt.date | None = None) -> list[Instant]:
     """Every date in ``text`` with the time of day that goes with it, read as Helsinki time.
 
-    ``lang`` ("fi"/"sv") only disambiguates weekday abbreviations. Impossible dates and times come back
-    with ``at=None`` so callers can tell "no date" from "a date nobody can meet".
+    ``lang`` ("fi"/"sv") only disambiguates weekday abbreviations. ``published``, the day the text was
+    published, lets dates without a year be read. Impossible dates and times come back with ``at=None``
+    so callers can tell "no date" from "a date nobody can meet".
     """
     instants: list[Instant] = []
     previous_end = 0
-    matches = _date_matches(text)
+    matches = _date_matches(text, short=published is not None)
     for index, m in enumerate(matches):
         next_start = matches[index + 1].start() if index + 1 < len(matches) else len(text)
         start, end = m.start(), m.end()
@@ -247,12 +290,17 @@ def find_instants(text: str, lang: str | None = None) -> list[Instant]:
                     clock = _clock(before.group("h"), before.group("mi"))
                     start = before.start()
 
-        day = _day(m)
         prefix = text[previous_end : (before.start() if before else m.start())]
         # A weekday may also sit between a preceding time and the date ("kl. 12 fredag 3.2.2017").
         weekday = _weekday_before(text[previous_end : m.start()], lang)
         if weekday is None:
             weekday = _weekday_before(prefix, lang)
+        yearless = m.re is _SHORT_DATE
+        if yearless:
+            if not time_given and weekday is None:
+                continue  # "kohta 4.2.": no sign that it is a date at all
+            reasons.append(YEAR_INFERRED)
+        day = _day(m, published, weekday)
         written = text[start:end].strip()
         period = bool(
             _STARTS_AFTER.match(text, end)
@@ -390,14 +438,15 @@ def _clause(sentence: str, instants: list[Instant], index: int) -> str:
     return sentence[start : brk.start() if brk else stop]
 
 
-def find_deadlines(text: str, lang: str | None = None) -> list[FoundDeadline]:
+def find_deadlines(text: str, lang: str | None = None, published: dt.date | None = None) -> list[FoundDeadline]:
     """Every deadline set in the text, in order. Impossible dates and unrelated times are left out.
+    ``published`` (the day the text was published) lets dates without a year be read.
 
     Deadlines of one kind given twice with different instants are all kept and all flagged.
     """
     found: list[FoundDeadline] = []
     for sentence in sentences(text):
-        instants = find_instants(sentence, lang)
+        instants = find_instants(sentence, lang, published)
         for index, instant in enumerate(instants):
             if instant.at is None or instant.period:
                 continue
@@ -414,12 +463,12 @@ def find_deadlines(text: str, lang: str | None = None) -> list[FoundDeadline]:
     ]
 
 
-def find_impossible_deadlines(text: str, lang: str | None = None) -> list[str]:
+def find_impossible_deadlines(text: str, lang: str | None = None, published: dt.date | None = None) -> list[str]:
     """Sentences that set a deadline (by their words) at a date or time that does not exist (31.2.2016,
     klo 25.00): not deadlines, but a person must hear of them, so the reader flags them."""
     flagged = []
     for sentence in sentences(text):
-        instants = find_instants(sentence, lang)
+        instants = find_instants(sentence, lang, published)
         for index, instant in enumerate(instants):
             if instant.impossible and deadline_kind(_clause(sentence, instants, index)):
                 flagged.append(sentence)

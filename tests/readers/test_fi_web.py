@@ -174,6 +174,19 @@ def test_viimeistaan_weekday_deadlines_on_a_page_without_item_markup() -> None:
     assert record.links == ("https://www.hankintailmoitukset.fi/fi/notice/view/2017-000001/",)
 
 
+def test_dates_without_a_year_take_it_from_the_publication_date() -> None:
+    """"pe 3.2. klo 13" on an item published 20.12.2016 is Friday 3 February 2017; flagged for a person.
+    "kohta 4.2." (a section number) is no date, and the council meeting is no notice."""
+    (record,) = _read_own("vuodeton-2017-01.html")
+    assert record.title == "Koulukuljetukset 2017–2020"
+    assert _deadlines(record) == [
+        ("questions", "2017-01-10T12:00:00+02:00", True),
+        ("tender", "2017-02-03T13:00:00+02:00", True),
+    ]
+    assert [_utc(d.at) for d in record.deadlines] == ["2017-01-10T10:00:00Z", "2017-02-03T11:00:00Z"]
+    assert record.deadlines[1].text.startswith("Tarjoukset on jätettävä viimeistään pe 3.2. klo 13")
+
+
 def test_klo_24_in_an_xhtml_page_declared_windows_1252() -> None:
     (record,) = _read_own("klo24-2018-06.html")
     assert record.title == "Laiturin 3 korjaus"

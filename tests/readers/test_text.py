@@ -484,3 +484,73 @@ def test_slugify() -> None:
     ) == ("nationell-upphandlingsannons-fornyelse-av-avloppsledningar-i-narpes-centrum-2025")
     assert ft.slugify("Lumityöt 2017–2019") == "lumityot-2017-2019"
     assert ft.slugify("—") == ""
+
+
+# --------------------------------------------------------------------------------------------------------
+# Dates without a year
+# --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "published", "at"),
+    [
+        # the first such day from the publication date on
+        ("Tarjoukset on jätettävä viimeistään pe 3.2. klo 13.", dt.date(2017, 1, 20), "2017-02-03T13:00:00+02:00"),
+        # published in December, due in January: the next year
+        ("Tarjoukset 10.1. klo 12.00 mennessä.", dt.date(2016, 12, 15), "2017-01-10T12:00:00+02:00"),
+        # the day before the publication date still counts (a page dated the morning after)
+        ("Tarjoukset viimeistään 14.3. klo 16.", dt.date(2024, 3, 15), "2024-03-14T16:00:00+02:00"),
+        # Swedish, summer time
+        ("Anbuden ska lämnas senast fredag 6.9. kl 15:00.", dt.date(2024, 8, 20), "2024-09-06T15:00:00+03:00"),
+        # a weekday alone (no time) is enough to tell a date; it is read as the end of that day
+        ("Tarjoukset viimeistään pe 3.2.", dt.date(2017, 1, 20), "2017-02-03T23:59:00+02:00"),
+    ],
+)
+def test_a_date_without_a_year_is_read_from_the_publication_date_and_flagged(sentence, published, at) -> None:
+    (found,) = ft.find_deadlines(sentence, "sv" if "Anbuden" in sentence else "fi", published)
+    assert (found.kind, found.at.isoformat()) == ("tender", at)
+    assert found.needs_review and ft.YEAR_INFERRED in found.reasons
+
+
+def test_a_date_without_a_year_is_not_read_without_a_publication_date() -> None:
+    assert ft.find_deadlines("Tarjoukset on jätettävä viimeistään pe 3.2. klo 13.", "fi") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "at"),
+    [
+        # times that look like "d.m.": after a clock word, or right after a full date
+        ("Tarjoukset 20.5.2016 klo 12.10.", "2016-05-20T12:10:00+03:00"),
+        ("Tarjoukset 20.5.2016, 16.10.", "2016-05-20T16:10:00+03:00"),
+        ("Frågor senast 23.9.2024 kl. 12.00.", "2024-09-23T12:00:00+03:00"),
+    ],
+)
+def test_a_time_is_not_taken_for_a_date_without_a_year(sentence, at) -> None:
+    (found,) = ft.find_deadlines(sentence, "fi", dt.date(2016, 5, 1))
+    assert found.at.isoformat() == at and ft.YEAR_INFERRED not in found.reasons
+
+
+def test_a_bare_day_and_month_is_no_date() -> None:
+    """"kohta 4.2." is a section number as often as a date: without a time or a weekday it is not read."""
+    assert ft.find_instants("Tarjoukset kohdan 4.2. mukaisesti.", "fi", dt.date(2017, 1, 20)) == []
+
+
+def test_a_date_without_a_year_in_the_spring_gap_is_shifted_and_flagged_twice() -> None:
+    (found,) = ft.find_deadlines("Tarjoukset viimeistään su 31.3. klo 3.30.", "fi", dt.date(2024, 3, 1))
+    assert found.at.isoformat() == "2024-03-31T04:30:00+03:00"
+    assert ft.DST_GAP in found.reasons and ft.YEAR_INFERRED in found.reasons
+
+
+def test_the_weekday_written_picks_the_year_and_a_contradiction_is_flagged() -> None:
+    # 3.1.2018 is a Wednesday; "to" (Thursday) fits neither 2018 nor anything before 2019: first day, flagged
+    (found,) = ft.find_deadlines("Tarjoukset viimeistään to 3.1. klo 12.", "fi", dt.date(2017, 1, 5))
+    assert found.at.date() == dt.date(2018, 1, 3) and ft.WEEKDAY_MISMATCH in found.reasons
+    # published 28.12.2017: "ke 3.1." is 3 January 2018, a Wednesday, and not flagged for its weekday
+    (found,) = ft.find_deadlines("Tarjoukset viimeistään ke 3.1. klo 12.", "fi", dt.date(2017, 12, 28))
+    assert found.at.date() == dt.date(2018, 1, 3) and ft.WEEKDAY_MISMATCH not in found.reasons
+
+
+def test_an_impossible_date_without_a_year_is_flagged_as_impossible() -> None:
+    sentence = "Tarjoukset viimeistään 31.2. klo 12."
+    assert ft.find_deadlines(sentence, "fi", dt.date(2017, 1, 5)) == []
+    assert ft.find_impossible_deadlines(sentence, "fi", dt.date(2017, 1, 5)) == [sentence]
