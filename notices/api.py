@@ -201,6 +201,7 @@ def notice_out(notice: Notice, request=None) -> dict:
                 "at": d.at,
                 "at_helsinki": d.at.astimezone(HELSINKI),
                 "needs_review": d.needs_review,
+                "review_reasons": d.review_reasons,
                 "active": d.active,
                 "sequence": d.sequence,
             }

@@ -196,6 +196,7 @@ class Deadline(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     at = models.DateTimeField(db_index=True)
     needs_review = models.BooleanField(default=False, help_text="Read from ambiguous free text")
+    review_reasons = models.JSONField(default=list, blank=True, help_text="Why a person should check it")
     text = models.TextField(blank=True, help_text="The words it was read from")
     sequence = models.PositiveIntegerField(default=0, help_text="Raised each time the instant moves")
     active = models.BooleanField(default=True)

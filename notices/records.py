@@ -116,6 +116,7 @@ class DeadlineRecord:
     lot: str | None = None
     needs_review: bool = False
     text: str | None = None  # the words it was read from (free-text sources)
+    review_reasons: tuple[str, ...] = ()  # why a person should check it (notices.readers.text's sentences)
 
     def __post_init__(self):
         if self.kind not in DEADLINE_KINDS:
@@ -251,9 +252,17 @@ class RawPayload:
         return zlib.decompress(self.stored) if self.encoding == "zlib" else self.stored
 
 
+# Fields added to the records after notices were first stored. While empty they stay out of the content
+# hash, so a notice read again after the upgrade is still the version it was (not a new one).
+_ADDED_LATER = frozenset({"review_reasons"})
+
+
 def _plain(value):
     if dataclasses.is_dataclass(value):
-        return value.__dict__
+        fields = value.__dict__
+        if not _ADDED_LATER.isdisjoint(fields):
+            fields = {k: v for k, v in fields.items() if v or k not in _ADDED_LATER}
+        return fields
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, Decimal):

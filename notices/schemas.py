@@ -116,6 +116,7 @@ class DeadlineOut(Schema):
     at: dt.datetime = Field(description="UTC")
     at_helsinki: dt.datetime = Field(description="The same instant in Europe/Helsinki")
     needs_review: bool
+    review_reasons: list[str] = Field(description="Why a person should check it (empty when nothing is in doubt)")
     active: bool = Field(description="False: a later version removed it")
     sequence: int = Field(description="Raised each time the instant moved")
 

@@ -290,10 +290,8 @@ def _create(entries: list[Entry]) -> list[Change]:
         notice._state.adding, notice._state.db = False, db.alias
         lots.extend({"notice_id": notice.pk, **values} for values in _lot_values(entry.record))
         deadlines.extend(
-            {"notice_id": notice.pk, "lot": d.lot, "kind": d.kind, "at": d.new, "needs_review": review, "text": text}
-            for d, (review, text) in zip(
-                change.added, ((d.needs_review, d.text or "") for d in _by_key(entry.record.deadlines).values())
-            )
+            {"notice_id": notice.pk, "lot": added.lot, "at": added.new, **_deadline_values(d)}
+            for added, d in zip(change.added, _by_key(entry.record.deadlines).values())
         )
         notice_buyers.extend({"notice_id": notice.pk, "buyer_id": pk} for pk in dict.fromkeys(b.pk for b, _ in found))
         notice_contacts.extend(
@@ -525,15 +523,14 @@ def _by_key(deadlines: tuple[DeadlineRecord, ...]) -> dict[tuple[str, str], Dead
     return found
 
 
-def _deadline_row(notice: Notice, d: DeadlineRecord) -> Deadline:
-    return Deadline(
-        notice=notice,
-        lot=d.lot or "",
-        kind=d.kind,
-        at=d.at.astimezone(dt.UTC),
-        needs_review=d.needs_review,
-        text=d.text or "",
-    )
+def _deadline_values(d: DeadlineRecord) -> dict:
+    """What a deadline row says besides its notice, lot and instant (which may move)."""
+    return {
+        "kind": d.kind,
+        "needs_review": d.needs_review,
+        "review_reasons": list(d.review_reasons),
+        "text": d.text or "",
+    }
 
 
 def _sync_lots(notice: Notice, record: NoticeRecord) -> None:
@@ -555,7 +552,7 @@ def _sync_deadlines(notice: Notice, deadlines: tuple[DeadlineRecord, ...], chang
         row = existing.pop(key, None)
         at = d.at.astimezone(dt.UTC)
         if row is None:
-            _deadline_row(notice, d).save()
+            Deadline(notice=notice, lot=key[0], at=at, **_deadline_values(d)).save()
             change.added.append(DeadlineChange(d.kind, key[0], None, at))
             continue
         if not row.active:
@@ -566,8 +563,8 @@ def _sync_deadlines(notice: Notice, deadlines: tuple[DeadlineRecord, ...], chang
             row.sequence += 1
             change.moved.append(DeadlineChange(d.kind, key[0], row.at, at))
         row.at = at
-        row.needs_review = d.needs_review
-        row.text = d.text or ""
+        for name, value in _deadline_values(d).items():
+            setattr(row, name, value)
         row.save()
     for (lot, kind), row in existing.items():
         if row.active:

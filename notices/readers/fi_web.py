@@ -581,7 +581,9 @@ def _buyer(
 
 def _deadlines(found: Iterable[ft.FoundDeadline]) -> tuple[DeadlineRecord, ...]:
     return tuple(
-        DeadlineRecord(kind=f.kind, at=f.at, lot=None, needs_review=f.needs_review, text=f.text)
+        DeadlineRecord(
+            kind=f.kind, at=f.at, lot=None, needs_review=f.needs_review, text=f.text, review_reasons=f.reasons
+        )
         for f in found
     )
 

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from notices.models import Notice
+from notices.readers import text as ft
 from notices.records import DeadlineRecord, LotRecord
 from tests.api.conftest import HELSINKI, KYMENLAAKSO, OTHER, UTC, Api, buyer_record, save
 
@@ -161,6 +162,17 @@ def test_versions_say_what_changed(notices):
     (moved,) = body["versions"][1]["changes"]["moved"]
     assert moved["kind"] == "tender" and dt.datetime.fromisoformat(moved["new"]) == at(9)
     assert body["deadlines"][0]["sequence"] == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_deadline_says_why_it_needs_review_and_a_correction_clears_it(notices):
+    doubtful = DeadlineRecord("tender", at(12), needs_review=True, review_reasons=(ft.YEAR_INFERRED, ft.DATE_ONLY))
+    notice = save("doubtful", deadlines=[doubtful])
+    (deadline,) = Api().get(f"/api/notices/{notice.pk}").json()["deadlines"]
+    assert deadline["needs_review"] is True and deadline["review_reasons"] == [ft.YEAR_INFERRED, ft.DATE_ONLY]
+    save("doubtful", deadlines=[("tender", at(12))])  # the buyer wrote the full date and time
+    (deadline,) = Api().get(f"/api/notices/{notice.pk}").json()["deadlines"]
+    assert deadline["needs_review"] is False and deadline["review_reasons"] == []
 
 
 @time_machine.travel(NOW, tick=False)

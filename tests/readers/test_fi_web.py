@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from notices.readers import fi_web
+from notices.readers import text as ft
 from notices.records import IngestError, NoticeRecord
 from tests.conftest import CORPUS, corpus_path
 
@@ -185,6 +186,7 @@ def test_dates_without_a_year_take_it_from_the_publication_date() -> None:
     ]
     assert [_utc(d.at) for d in record.deadlines] == ["2017-01-10T10:00:00Z", "2017-02-03T11:00:00Z"]
     assert record.deadlines[1].text.startswith("Tarjoukset on jätettävä viimeistään pe 3.2. klo 13")
+    assert [d.review_reasons for d in record.deadlines] == [(ft.YEAR_INFERRED,), (ft.YEAR_INFERRED,)]
 
 
 def test_klo_24_in_an_xhtml_page_declared_windows_1252() -> None:
