@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 
 from notices import search
 from notices.errors import Invalid as SearchInvalid
+from notices.readers import text as ft
 from notices.records import SOURCES
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -36,6 +37,16 @@ KIND_LABELS = {
     "questions": _("Questions deadline"),
     "opening": _("Opening of tenders"),
     "interest": _("Expressions of interest"),
+}
+# Why a deadline read from free text needs a person's eye (notices.readers.text), as a bidder reads it.
+REVIEW_REASONS = {
+    ft.DATE_ONLY: _("no time of day was given: read as 23.59"),
+    ft.DST_GAP: _("that local time does not exist (clocks go forward): moved to the hour after"),
+    ft.DST_AMBIGUOUS: _("that local time happens twice (clocks go back): read as the earlier one"),
+    ft.WEEKDAY_MISMATCH: _("the weekday written does not match the date"),
+    ft.TIME_RANGE: _("a time range was given: read as its end"),
+    ft.CONFLICT: _("the notice gives more than one time for this deadline"),
+    ft.YEAR_INFERRED: _("no year was given: taken from the publication date"),
 }
 BEFORE_LABELS = {"P7D": _("7 days before"), "P1D": _("1 day before"), "PT2H": _("2 hours before")}
 LANGUAGE_LABELS = {"fi": _("Finnish"), "sv": _("Swedish"), "en": _("English")}

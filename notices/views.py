@@ -29,6 +29,7 @@ from notices.forms import (
     KIND_LABELS,
     LANGUAGE_LABELS,
     PAGE_SIZE,
+    REVIEW_REASONS,
     SOURCE_LABELS,
     FollowForm,
     OfficerForms,
@@ -192,6 +193,7 @@ def notice_context(notice: Notice, follow_form: FollowForm | None = None) -> dic
             "kind": KIND_LABELS.get(d.kind, d.kind),
             "at": instant(d.at, now),
             "needs_review": d.needs_review,
+            "review_reasons": [REVIEW_REASONS.get(reason, reason) for reason in d.review_reasons],
             "moved": d.sequence > 0,
         }
         for d in deadlines

@@ -111,3 +111,20 @@ def test_the_seed_notice_page_shows_its_contacts_fax_included(client):
     assert "<dt>Faksi</dt><dd>+35852308910</dd>" in html
     assert "+354447478502" in html and 'href="tel:+354447478502"' not in html  # invalid: shown, not dialled
     assert "PL 35, 48601 Kotka" in html
+
+
+def test_a_deadline_read_without_its_year_says_so_in_the_page_language(client):
+    """An item published 20.12.2016 whose deadlines leave the year out ("pe 3.2. klo 13")."""
+    from io import StringIO
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    page = Path(__file__).resolve().parents[1] / "data" / "fi-web" / "vuodeton-2017-01.html"
+    call_command("ingest", str(page), "--url", "https://www.esimerkkila.example/ajankohtaista", stdout=StringIO())
+    notice = Notice.objects.get()
+    english = lang(client, "en").get(f"/notices/{notice.pk}/").content.decode()
+    assert english.count("no year was given: taken from the publication date") == 2
+    assert "2017-02-03 11:00 UTC" in english
+    finnish = lang(client, "fi").get(f"/notices/{notice.pk}/").content.decode()
+    assert "no year was given" not in finnish and finnish.count("vuosi päätelty julkaisupäivästä") == 2
