@@ -50,6 +50,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from notices.forms import REVIEW_REASONS
 from notices.models import Deadline, Notice
 
 # WeasyPrint logs every render step at INFO; the project logs INFO. Keep its warnings and errors only.
@@ -645,7 +646,7 @@ def _deadline_groups(rows: list[Deadline], lot_titles: dict[str, str], now: dt.d
         by_lot.setdefault(d.lot, []).append(d)
     merged: dict[tuple, list[str]] = {}
     for lot, deadlines in by_lot.items():
-        signature = (lot == "", tuple((d.kind, d.at, d.needs_review) for d in deadlines))
+        signature = (lot == "", tuple((d.kind, d.at, d.needs_review, tuple(d.review_reasons)) for d in deadlines))
         merged.setdefault(signature, []).append(lot)
     groups = []
     for lots in merged.values():
@@ -666,6 +667,7 @@ def _deadline_groups(rows: list[Deadline], lot_titles: dict[str, str], now: dt.d
                         "left": _time_left(d.at, now),
                         "passed": d.at <= now,
                         "needs_review": d.needs_review,
+                        "review_reasons": "; ".join(str(REVIEW_REASONS.get(r, r)) for r in d.review_reasons),
                     }
                     for d in deadlines
                 ],

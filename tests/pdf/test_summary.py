@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from notices import pdf
+from notices.readers import text as ft
 from notices.records import DeadlineRecord, LotRecord
 from tests.pdf.conftest import (
     BEFORE_DEADLINE,
@@ -237,3 +238,23 @@ def test_notice_text_that_xml_does_not_allow_goes_through_the_html_parser(db):
     assert pdf._xml_root(markup(notice)) is None
     text = flat(pdf_text(pdf.render_pdf(notice, "fi", BEFORE_DEADLINE)))
     assert "Hankinta" in text and "yksi" in text and "Kymenlaakson Liitto" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "reason"),
+    [
+        ("fi", "vuosi päätelty julkaisupäivästä"),
+        ("sv", "året härlett från publiceringsdatumet"),
+        ("en", "taken from the publication date"),
+    ],
+)
+def test_a_deadline_to_check_says_why(lang, reason):
+    doubtful = DeadlineRecord(
+        "tender",
+        dt.datetime(2017, 2, 3, 13, 0, tzinfo=HEL),
+        needs_review=True,
+        review_reasons=(ft.YEAR_INFERRED,),
+    )
+    notice = save(dataclasses.replace(seed_record(), deadlines=(doubtful,)))
+    text = " ".join(pdf_text(pdf.render_pdf(notice, lang, BEFORE_DEADLINE)).split())
+    assert reason in text and "3.2.2017 13.00" in text
