@@ -1,7 +1,8 @@
 """Finding notices and deadlines: full text, filters, the "next deadline" order, counts and cursors.
 
 **Full text** (``q``) covers the title and every title and description in every language.
-PostgreSQL: ``websearch_to_tsquery`` in 'finnish', 'swedish' and 'simple' (ORed) against one tsvector
+PostgreSQL: each word as its 'finnish' or 'swedish' stem or (three letters or more) as a prefix in
+'simple' ("tie" finds "Tienhoito", "urakan" finds "urakka"), all words ANDed, against one tsvector
 made in the same three configurations, a stored generated column with a GIN index (migrations 0004,
 0007): Finnish and Swedish words match in any inflected form their stemmer knows, other
 languages and codes word for word. SQLite: FTS5 (unicode61, diacritics folded), kept in sync by triggers;
@@ -54,11 +55,13 @@ STATUSES = ("open", "closed", "cancelled")
 # A stored generated column on PostgreSQL (migration 0007), GIN-indexed: the vector of the title, titles and
 # descriptions in the 'finnish', 'swedish' and 'simple' configurations.
 _PG_VECTOR = '"notices_notice"."search_vector"'
-_PG_QUERY = (
-    "(websearch_to_tsquery('finnish'::regconfig, %s) || websearch_to_tsquery('swedish'::regconfig, %s)"
-    " || websearch_to_tsquery('simple'::regconfig, %s))"
+# One word: its Finnish or Swedish stem, or (three letters or more) any word it starts, as on SQLite.
+_PG_WORD = (
+    "(to_tsquery('finnish'::regconfig, %s) || to_tsquery('swedish'::regconfig, %s)"
+    " || to_tsquery('simple'::regconfig, %s))"
 )
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: never query syntax of either database
+_MAX_WORDS = 20
 
 
 def count_cap() -> int:
@@ -71,7 +74,7 @@ def count_cap() -> int:
 def fts_query(q: str) -> str | None:
     """An FTS5 MATCH expression for free text: every word, as a (stemmed) prefix; None if no words."""
     terms = []
-    for word in _WORD.findall(q.casefold())[:20]:
+    for word in _WORD.findall(q.casefold())[:_MAX_WORDS]:
         stem = word[:-2] if len(word) >= 6 else word
         terms.append('"' + stem.replace('"', "") + '"*')
     return " ".join(terms) or None
@@ -91,9 +94,12 @@ def _broad(sql: str, params) -> bool:
 def text_condition(q: str):
     """A condition on notices_notice for ``q`` (all words), or None when ``q`` has nothing to search."""
     if connection.vendor == "postgresql":
-        if not _WORD.search(q):
+        words = _WORD.findall(q.casefold())[:_MAX_WORDS]
+        if not words:
             return None
-        return RawSQL(f"{_PG_VECTOR} @@ {_PG_QUERY}", (q, q, q), output_field=BooleanField())
+        query = " && ".join([_PG_WORD] * len(words))
+        params = [p for w in words for p in (w, w, f"{w}:*" if len(w) >= 3 else w)]
+        return RawSQL(f"{_PG_VECTOR} @@ ({query})", params, output_field=BooleanField())
     match = fts_query(q)
     if match is None:
         return None

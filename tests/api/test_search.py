@@ -53,6 +53,17 @@ def test_postgres_stems_finnish_and_swedish_words():
     assert found("upphandlingen") == [a.pk]  # Swedish definite form
 
 
+def test_a_word_begun_finds_the_words_it_begins():
+    """"tie" finds "Tienhoidon urakka" on PostgreSQL as on SQLite; every word must still match."""
+    a = save("w1", title="Tienhoidon urakka", deadlines=[("tender", in_days(3))])
+    b = save("w2", title="Tiedotuspalvelut", deadlines=[("tender", in_days(4))])
+    assert found("tie") == [a.pk, b.pk]
+    assert found("tie urak") == [a.pk]
+    assert found("TIENHOIDON") == [a.pk]
+    assert found("tie_urak") == [a.pk]  # an underscore separates words, it is no syntax
+    assert found("tie & !urakka | (urak:*") == [a.pk]  # tsquery and FTS5 syntax are only words
+
+
 @postgres
 def test_postgres_uses_the_gin_index():
     save("p2", title="Tienhoidon urakka", deadlines=[("tender", in_days(3))])
