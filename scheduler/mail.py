@@ -32,7 +32,7 @@ from icalendar import Calendar, Event
 
 from scheduler import links
 from scheduler.models import Message, Reminder, Subscription
-from scheduler.planning import HELSINKI
+from scheduler.planning import HELSINKI, followed
 
 log = logging.getLogger(__name__)
 
@@ -107,13 +107,14 @@ class MailCache:
         return value
 
 
-def ics_bytes(events: list[dict]) -> bytes:
-    """A METHOD:PUBLISH calendar with one VEVENT per deadline (dict: uid, sequence, at, summary, url,
-    description)."""
+def ics_bytes(events: list[dict], method: str = "PUBLISH") -> bytes:
+    """A calendar with one VEVENT per deadline (dict: uid, sequence, at, summary, url, description).
+    METHOD:PUBLISH adds or updates the events; METHOD:CANCEL (same UIDs, a higher SEQUENCE) removes them
+    from calendars that took them in from earlier mails (RFC 5546)."""
     cal = Calendar()
     cal.add("prodid", "-//Procurement notice tracker//deadline reminders//EN")
     cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
+    cal.add("method", method)
     stamp = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
     for item in events:
         event = Event()
@@ -124,15 +125,15 @@ def ics_bytes(events: list[dict]) -> bytes:
         event.add("summary", item["summary"])
         event.add("description", item["description"])
         event.add("url", item["url"])
-        event.add("status", "CONFIRMED")
+        event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)
     return cal.to_ical()
 
 
-def ics_part(filename: str, content: bytes) -> MIMEBase:
+def ics_part(filename: str, content: bytes, method: str = "PUBLISH") -> MIMEBase:
     part = MIMEText(content.decode("utf-8"), "calendar", "utf-8")
-    part.set_param("method", "PUBLISH")
+    part.set_param("method", method)
     part.add_header("Content-Disposition", "attachment", filename=filename)
     return part
 
@@ -343,7 +344,15 @@ class Builder:
                 return self._email(subscription, subject, "confirm", context, headers, msgid)
             if message.kind == Message.Kind.CANCELLED:
                 subject = _("Notice cancelled: %(title)s") % {"title": title}
-                return self._email(subscription, subject, "cancelled", context, headers, msgid)
+                mail = self._email(subscription, subject, "cancelled", context, headers, msgid)
+                # The deadlines earlier mails put in the subscriber's calendar leave it again.
+                events = [
+                    self._event(notice, d.lot, d.kind, d.sequence + 1, d.at, lang)
+                    for d in followed(subscription, list(notice.deadlines.all()), removed_too=True)
+                ]
+                if events:
+                    mail.attach(ics_part(f"deadline-{notice.pk}.ics", ics_bytes(events, "CANCEL"), "CANCEL"))
+                return mail
             moves = []
             events = []
             sequences = {(d.lot, d.kind): d.sequence for d in notice.deadlines.all()}

@@ -101,10 +101,11 @@ def due_at(deadline: dt.datetime, offset: str | Offset) -> dt.datetime:
     return offset.before(deadline)
 
 
-def followed(subscription: Subscription, deadlines: list[Deadline]) -> list[Deadline]:
-    """The active deadlines of its notice that a subscription follows (see the module rules)."""
+def followed(subscription: Subscription, deadlines: list[Deadline], *, removed_too: bool = False) -> list[Deadline]:
+    """The active deadlines of its notice that a subscription follows (see the module rules);
+    ``removed_too``: also those a later version removed."""
     kinds = set(subscription.deadlines)
-    active = [d for d in deadlines if d.active and d.kind in kinds]
+    active = [d for d in deadlines if (d.active or removed_too) and d.kind in kinds]
     if not subscription.lot:
         return active
     own = [d for d in active if d.lot == subscription.lot]

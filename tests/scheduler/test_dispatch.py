@@ -144,6 +144,26 @@ def test_a_cancelled_notice_sends_one_cancel_mail_and_no_reminder(smtp):
     assert set(Reminder.objects.values_list("state", flat=True)) == {State.CANCELLED}
 
 
+def test_the_cancel_mail_takes_the_deadline_out_of_the_calendar(smtp):
+    """The reminder put the deadline in the subscriber's calendar; the cancellation's METHOD:CANCEL
+    (same UID, a higher SEQUENCE) takes it out again, even when the cancelling version lists no deadline."""
+    with time_machine.travel(NOW, tick=False):
+        notice = save_notice([("tender", DEADLINE)]).notice
+        subscribe(notice, before=("P7D",))
+    run(utc(2027, 5, 13, 9, 0, 1))  # the reminder, with its .ics
+    with time_machine.travel(utc(2027, 5, 14, 9, 0), tick=False):
+        save_notice([], status="cancelled")
+    run(utc(2027, 5, 14, 9, 0, 1))
+    assert smtp.kinds() == ["reminder", "cancelled"]
+    published, cancelled = (ics_of(m) for m in smtp.messages)
+    assert str(published["METHOD"]) == "PUBLISH" and str(cancelled["METHOD"]) == "CANCEL"
+    (before,), (after,) = published.walk("VEVENT"), cancelled.walk("VEVENT")
+    assert str(after["UID"]) == str(before["UID"]) == f"deadline-{notice.pk}-all-tender@127.0.0.1"
+    assert int(after["SEQUENCE"]) > int(before["SEQUENCE"]) and str(after["STATUS"]) == "CANCELLED"
+    part = next(p for p in smtp.messages[1].walk() if p.get_content_type() == "text/calendar")
+    assert part.get_param("method") == "CANCEL"
+
+
 def test_nothing_but_the_confirmation_goes_to_an_unconfirmed_address(smtp):
     from scheduler import planning
 
