@@ -237,3 +237,14 @@ def test_an_impossible_deadline_on_a_web_page_is_flagged_not_dropped_silently(tm
     notice = Notice.objects.get()
     assert [d.kind for d in notice.deadlines.all()] == ["questions"]
     assert len(notice.warnings) == 1 and "31.2.2027" in notice.warnings[0]
+
+
+def test_a_web_page_without_its_address_is_ingested_with_a_warning_to_give_it():
+    page = str(corpus_path("fi-web", "kymenlaakso-2016-05.html"))
+    code, out, err = run(page)
+    assert code == 0 and "new: 1" in out
+    assert "kymenlaakso-2016-05.html" in err and "without --url" in err
+    assert Notice.objects.get().source_id.startswith("/ajankohtaista/195")
+    code, out, err = run(page, "--url", "http://www.kymenlaakso.fi/")
+    assert code == 0 and "without --url" not in err
+    assert Notice.objects.filter(source_id__startswith="http://www.kymenlaakso.fi/ajankohtaista/195").exists()

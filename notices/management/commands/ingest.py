@@ -6,6 +6,7 @@ import gc
 import json
 import os
 import sys
+from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -69,6 +70,16 @@ class Command(BaseCommand):
                 tally.add(outcome)
             for error in outcome.errors:
                 self._error(error, progress)
+            relative = [r for r in outcome.records if r.source == "fi-web" and not urlsplit(r.source_id).scheme]
+            if relative:
+                # Its notices are known by links such as "/uutiset/12", which another site may also have.
+                self.stderr.write(
+                    self.style.WARNING(
+                        f"warning: {outcome.origin}: a web page read without --url; its {len(relative)} "
+                        "notice(s) are identified by links relative to an unknown site. Give --url (the "
+                        "page's address) so they stay apart from other sites' notices and links resolve."
+                    )
+                )
             for record in outcome.records:
                 for warning in record.warnings:
                     self.stderr.write(self.style.WARNING(f"flagged: {outcome.origin}: {record.title[:60]}: {warning}"))
