@@ -44,14 +44,7 @@ def ingest(payload: Payload, fmt: str | None = None) -> Outcome:
 
 def write(payload: Payload | None, outcome: Outcome) -> Outcome:
     """Store what ``parse`` read; keep what could not be read or stored as a rejection."""
-    if payload is None:
-        store.reject(origin=outcome.origin, reason=outcome.errors[0])
-        return outcome
-    if outcome.errors:
-        store.reject(origin=payload.origin, reason=outcome.errors[0], raw=payload.data, fmt=outcome.fmt or "")
-        return outcome
-    entries = _entries(payload, outcome)
-    _record(payload, outcome, entries, store.save_many(entries))
+    _write_chunk([(payload, outcome)])
     return outcome
 
 
@@ -66,15 +59,23 @@ def write_all(items: Iterable[tuple[Payload | None, Outcome]], group: int = 1) -
         return
     while chunk := list(islice(items, group)):
         with transaction.atomic():
-            for payload, outcome in chunk:
-                if payload is None or outcome.errors:
-                    write(payload, outcome)  # kept as a rejection
-            readable = [(payload, outcome) for payload, outcome in chunk if payload is not None and not outcome.errors]
-            entries = [_entries(payload, outcome) for payload, outcome in readable]
-            results = iter(store.save_many([entry for each in entries for entry in each]))
-            for (payload, outcome), each in zip(readable, entries):
-                _record(payload, outcome, each, [next(results) for _ in each])
+            _write_chunk(chunk)
         yield from (outcome for _, outcome in chunk)
+
+
+def _write_chunk(chunk: list[tuple[Payload | None, Outcome]]) -> None:
+    """Keep what could not be read as rejections, and store the rest with one ``store.save_many``."""
+    readable = []
+    for payload, outcome in chunk:
+        if payload is None:
+            store.reject(origin=outcome.origin, reason=outcome.errors[0])
+        elif outcome.errors:
+            store.reject(origin=payload.origin, reason=outcome.errors[0], raw=payload.data, fmt=outcome.fmt or "")
+        else:
+            readable.append((payload, outcome, _entries(payload, outcome)))
+    results = iter(store.save_many([entry for _, _, entries in readable for entry in entries]))
+    for payload, outcome, entries in readable:
+        _record(payload, outcome, entries, [next(results) for _ in entries])
 
 
 def _entries(payload: Payload, outcome: Outcome) -> list[store.Entry]:

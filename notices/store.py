@@ -264,9 +264,10 @@ def _create(entries: list[Entry]) -> list[Change]:
     in, and those of many new notices go in together: one INSERT per table (see ``_Table``)."""
     db = transaction.get_connection()
     now = timezone.now()
-    changes, buyers = [], []
+    changes, buyers, keyed = [], [], []
     for entry in entries:
         record = entry.record
+        deadlines = list(_by_key(record.deadlines).values())
         notice = Notice(
             source=entry.source,
             source_id=record.changes or record.source_id,  # a change of a notice we never saw stands for it
@@ -275,23 +276,21 @@ def _create(entries: list[Entry]) -> list[Change]:
             **_notice_values(record),
         )
         change = Change(notice, NEW)
-        change.added = [
-            DeadlineChange(d.kind, d.lot or "", None, d.at.astimezone(dt.UTC))
-            for d in _by_key(record.deadlines).values()
-        ]
+        change.added = [DeadlineChange(d.kind, d.lot or "", None, d.at.astimezone(dt.UTC)) for d in deadlines]
         changes.append(change)
+        keyed.append(deadlines)
         buyers.append([_upsert_buyer(b, key) for b, key in zip(record.buyers, entry.encoded.buyer_keys)])
 
     ids = _table(Notice, db).insert(db, [c.notice.__dict__ for c in changes], returning=("source", "source_id"))
-    lots, deadlines, notice_buyers, notice_contacts = [], [], [], []
-    for entry, change, found in zip(entries, changes, buyers):
+    lots, deadline_rows, notice_buyers, notice_contacts = [], [], [], []
+    for entry, change, found, deadlines in zip(entries, changes, buyers, keyed):
         notice = change.notice
         notice.pk = ids[(notice.source, notice.source_id)]
         notice._state.adding, notice._state.db = False, db.alias
         lots.extend({"notice_id": notice.pk, **values} for values in _lot_values(entry.record))
-        deadlines.extend(
+        deadline_rows.extend(
             {"notice_id": notice.pk, "lot": added.lot, "at": added.new, **_deadline_values(d)}
-            for added, d in zip(change.added, _by_key(entry.record.deadlines).values())
+            for added, d in zip(change.added, deadlines)
         )
         notice_buyers.extend({"notice_id": notice.pk, "buyer_id": pk} for pk in dict.fromkeys(b.pk for b, _ in found))
         notice_contacts.extend(
@@ -299,7 +298,7 @@ def _create(entries: list[Entry]) -> list[Change]:
             for pk in dict.fromkeys(c.pk for _, c in found if c is not None)
         )
     _table(Lot, db).insert(db, lots)
-    _table(Deadline, db).insert(db, deadlines)
+    _table(Deadline, db).insert(db, deadline_rows)
     _table(Notice.buyers.through, db).insert(db, notice_buyers)
     _table(Notice.contacts.through, db).insert(db, notice_contacts)
     for entry, change in zip(entries, changes):
@@ -317,12 +316,12 @@ def _insert_versions(versions: list[NoticeVersion]) -> None:
     for version in versions:
         version.pk = ids[(version.notice_id,)]
         version._state.adding, version._state.db = False, db.alias
-        if version.changes.get("outcome") != STALE:
-            version.notice.current_version = version
-    current = [(v.pk, v.notice_id) for v in versions if v.changes.get("outcome") != STALE]
+    current = [v for v in versions if v.changes.get("outcome") != STALE]  # a stale version is history only
+    for version in current:
+        version.notice.current_version = version
     if current:
         with db.cursor() as cursor:
-            cursor.executemany(_CURRENT_VERSION_SQL, current)
+            cursor.executemany(_CURRENT_VERSION_SQL, [(v.pk, v.notice_id) for v in current])
 
 
 _NOTICE = Notice._meta
