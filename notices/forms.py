@@ -48,6 +48,11 @@ REVIEW_REASONS = {
     ft.CONFLICT: _("the notice gives more than one time for this deadline"),
     ft.YEAR_INFERRED: _("no year was given: taken from the publication date"),
 }
+
+
+def review_reasons(reasons) -> list[str]:
+    """A deadline's ``review_reasons`` in the active language (one the page does not know, as stored)."""
+    return [str(REVIEW_REASONS.get(reason, reason)) for reason in reasons]
 BEFORE_LABELS = {"P7D": _("7 days before"), "P1D": _("1 day before"), "PT2H": _("2 hours before")}
 LANGUAGE_LABELS = {"fi": _("Finnish"), "sv": _("Swedish"), "en": _("English")}
 PAGE_SIZE = 20

@@ -50,7 +50,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from notices.forms import REVIEW_REASONS
+from notices.forms import review_reasons
 from notices.models import Deadline, Notice
 
 # WeasyPrint logs every render step at INFO; the project logs INFO. Keep its warnings and errors only.
@@ -667,7 +667,7 @@ def _deadline_groups(rows: list[Deadline], lot_titles: dict[str, str], now: dt.d
                         "left": _time_left(d.at, now),
                         "passed": d.at <= now,
                         "needs_review": d.needs_review,
-                        "review_reasons": "; ".join(str(REVIEW_REASONS.get(r, r)) for r in d.review_reasons),
+                        "review_reasons": "; ".join(review_reasons(d.review_reasons)),
                     }
                     for d in deadlines
                 ],

@@ -29,11 +29,11 @@ from notices.forms import (
     KIND_LABELS,
     LANGUAGE_LABELS,
     PAGE_SIZE,
-    REVIEW_REASONS,
     SOURCE_LABELS,
     FollowForm,
     OfficerForms,
     SearchForm,
+    review_reasons,
 )
 from notices.models import Buyer, Draft, Notice
 from scheduler.mail import local_time, time_left, utc_time
@@ -193,7 +193,7 @@ def notice_context(notice: Notice, follow_form: FollowForm | None = None) -> dic
             "kind": KIND_LABELS.get(d.kind, d.kind),
             "at": instant(d.at, now),
             "needs_review": d.needs_review,
-            "review_reasons": [REVIEW_REASONS.get(reason, reason) for reason in d.review_reasons],
+            "review_reasons": review_reasons(d.review_reasons),
             "moved": d.sequence > 0,
         }
         for d in deadlines

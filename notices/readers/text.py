@@ -200,8 +200,8 @@ def _short_date_plausible(text: str, m: re.Match[str], date_ends: set[int]) -> b
 
 def _day(m: re.Match[str], published: dt.date | None = None, weekday: int | None = None) -> dt.date | None:
     """The calendar day a date match names, or None when no such day exists. A date without a year is
-    the first such day from the day before ``published`` on, on ``weekday`` if one was written and any of
-    the next years has it (otherwise the first such day, and the caller flags the weekday)."""
+    the first such day from the day before ``published`` on, in that year or the next, on ``weekday`` if
+    one was written and either has it (otherwise the first, and the caller flags the weekday)."""
     groups = m.groupdict()
     month_name = groups.get("mon")
     month = _MONTHS[month_name.lower()] if month_name else int(m.group("m"))
@@ -209,18 +209,16 @@ def _day(m: re.Match[str], published: dt.date | None = None, weekday: int | None
         if published is None:
             return None
         days = []
-        for year in (published.year, published.year + 1, published.year + 2):
+        for year in (published.year, published.year + 1):
             try:
                 day = dt.date(year, month, int(m.group("d")))
             except ValueError:
                 continue  # 29.2. in a year without it
             if day >= published - dt.timedelta(days=1):
                 days.append(day)
-        if not days or days[0].year > published.year + 1:
+        if not days:
             return None
-        if weekday is not None:
-            return next((d for d in days if d.weekday() == weekday and d.year <= published.year + 1), days[0])
-        return days[0]
+        return next((d for d in days if d.weekday() == weekday), days[0])
     year, day = int(m.group("y")), int(m.group("d"))
     if not MIN_YEAR <= year <= MAX_YEAR:
         return None
