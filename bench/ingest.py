@@ -79,7 +79,7 @@ def main() -> None:
     from django.core.management import call_command
     from lxml import etree
 
-    from notices import reading
+    from notices.ingest import read as reading
     from notices.models import Notice
 
     call_command("migrate", verbosity=0)

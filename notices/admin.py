@@ -1,10 +1,24 @@
 """Operators look at what was ingested here. Notices are written only by notices.store, so the admin
 shows them read-only; rejected input can be read and deleted."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from notices.models import Buyer, BuyerIdentifier, ContactPoint, Deadline, Lot, Notice, NoticeVersion, Rejection
+from notices import polling
+from notices.models import (
+    ApiToken,
+    Buyer,
+    BuyerIdentifier,
+    ContactPoint,
+    Deadline,
+    Lot,
+    Notice,
+    NoticeVersion,
+    OfficerMembership,
+    Rejection,
+    Source,
+)
+from notices.tokens import new_secret
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -143,12 +157,7 @@ def _preview(raw) -> str:
     return bytes(raw[:20000]).decode("utf-8", errors="replace")
 
 
-# --- API tokens and officers (notices/auth.py) -------------------------------------------------------------
-
-from django.contrib import messages  # noqa: E402
-
-from notices.auth import SECRET_PREFIX, hash_secret  # noqa: E402
-from notices.models import ApiToken, OfficerMembership  # noqa: E402
+# --- API tokens and officers (notices/tokens.py) ----------------------------------------------------------
 
 
 @admin.register(ApiToken)
@@ -165,10 +174,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            import secrets
-
-            secret = SECRET_PREFIX + secrets.token_urlsafe(32)
-            obj.prefix, obj.token_hash = secret[:12], hash_secret(secret)
+            secret = new_secret(obj)
             super().save_model(request, obj, form, change)
             messages.warning(request, f"The new API token is {secret} - copy it now: it is not shown again.")
             return
@@ -182,10 +188,7 @@ class OfficerMembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ("user", "buyer")
 
 
-# --- Scheduled sources (notices/polling.py) ---------------------------------------------------------------
-
-from notices import polling  # noqa: E402
-from notices.models import Source  # noqa: E402
+# --- Scheduled sources (notices/polling/) -----------------------------------------------------------------
 
 
 @admin.register(Source)

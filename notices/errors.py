@@ -1,96 +1,62 @@
-"""The API's one error body, defined once and used for every error status:
+"""What a service can refuse, said once for the whole project: no Django, no HTTP, no ninja.
 
-    {"error": {"code": "validation_error", "message": "...", "fields": [{"path": ["deadlines", 0, "at"],
-                                                                         "message": "..."}]}}
-
-``code`` is stable and machine-readable, ``message`` a sentence for a person, ``fields`` (possibly empty)
-names each offending input by its path: a body field's path starts at the JSON body's root
-(``["lots", 1, "cpv", 0]``); a query or path parameter's path is ``["query", name]`` / ``["path", name]``.
-Handlers in ``tracker/api.py`` turn every exception into this shape.
+The services (search, officers, following a notice, tokens) raise these; each delivery turns them into
+its own form: the REST API into its one error body with a status (``notices/api/errors.py``: NotFound is
+404, Invalid 422 with each field's path, RateLimited 429 with ``Retry-After``...), the pages into a message
+beside the field. ``fields`` is a list of ``FieldError(path, message)``: a body field's path starts at the
+JSON body's root (``("deadlines", 0, "at")``), a query parameter's is ``("query", name)``.
 """
 
 from __future__ import annotations
 
-from ninja import Schema
-
-CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    422: "validation_error",
-    429: "rate_limited",
-    500: "server_error",
-}
+from typing import NamedTuple
 
 
-class FieldErrorOut(Schema):
-    path: list[str | int]
+class FieldError(NamedTuple):
+    path: tuple
     message: str
 
 
-class ErrorBody(Schema):
-    code: str
-    message: str
-    fields: list[FieldErrorOut]
+class ServiceError(Exception):
+    """A request the service will not carry out; ``message`` says why, for a person."""
 
-
-class ErrorOut(Schema):
-    error: ErrorBody
-
-
-def body(status: int, message: str, fields=(), code: str | None = None) -> dict:
-    return {
-        "error": {
-            "code": code or CODES.get(status, "error"),
-            "message": message,
-            "fields": [{"path": list(path), "message": text} for path, text in fields],
-        }
-    }
-
-
-def responses(*statuses: int) -> dict:
-    """``response=`` entries for the error statuses an operation can answer."""
-    return {status: ErrorOut for status in statuses}
-
-
-class ApiError(Exception):
-    """Raise from an endpoint to answer with the error shape. ``fields`` is [(path, message)]."""
-
-    status = 400
-
-    def __init__(self, message: str, *, fields=(), status: int | None = None, code: str | None = None,
-                 headers: dict | None = None):
+    def __init__(self, message: str, *, fields=(), headers: dict | None = None):
         super().__init__(message)
         self.message = message
-        self.fields = list(fields)
-        if status is not None:
-            self.status = status
-        self.code = code
-        self.headers = headers or {}
+        self.fields = [f if isinstance(f, FieldError) else FieldError(tuple(f[0]), f[1]) for f in fields]
+        self.headers = dict(headers or {})
 
 
-class NotFound(ApiError):
-    status = 404
+class BadRequest(ServiceError):
+    """The request cannot be understood."""
 
 
-class Forbidden(ApiError):
-    status = 403
+class Unauthorized(ServiceError):
+    """Who is asking is unknown (no credentials, or wrong ones)."""
 
 
-class Unauthorized(ApiError):
-    status = 401
+class NotAllowed(ServiceError):
+    """Known, but not allowed to do this."""
 
 
-class Conflict(ApiError):
-    status = 409
+class NotFound(ServiceError):
+    """No such thing (or not one the asker may know of)."""
 
 
-class Invalid(ApiError):
-    status = 422
+class Conflict(ServiceError):
+    """The action does not fit the thing's state (publishing twice, correcting a cancelled notice...)."""
 
 
-class RateLimited(ApiError):
-    status = 429
+class Invalid(ServiceError):
+    """What was sent is not acceptable; ``fields`` says what, field by field."""
+
+    def __init__(self, message: str = "The request has problems; see fields.", *, fields=(), headers=None):
+        super().__init__(message, fields=fields, headers=headers)
+
+
+class RateLimited(ServiceError):
+    """Too many of these in a short time: come back in ``wait`` seconds."""
+
+    def __init__(self, message: str, *, wait: int):
+        super().__init__(message, headers={"Retry-After": str(wait)})
+        self.wait = wait

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from notices.records import DEADLINE_KINDS, RawPayload
+from notices.records import RawPayload
+from notices.vocab import DEADLINE_KINDS
 
 
 class Buyer(models.Model):
@@ -228,7 +229,7 @@ class Rejection(models.Model):
         return f"{self.origin}: {self.reason[:100]}"
 
 
-# --- The REST API: cpv index, officers, tokens and drafts (notices/api.py, notices/officers.py) ----------
+# --- The REST API: cpv index, officers, tokens and drafts (notices/api/, notices/officers.py) ----------
 
 
 class NoticeCpv(models.Model):
@@ -312,7 +313,7 @@ class Draft(models.Model):
         return f"draft {self.pk}: {str(self.payload.get('title') or '')[:80]}"
 
 
-# --- Scheduled sources (notices/polling.py, notices/sources_api.py) ---------------------------------------
+# --- Scheduled sources (notices/polling/, notices/api/sources.py) ---------------------------------------
 
 
 class Source(models.Model):

@@ -1,7 +1,7 @@
 """What a procurement officer does with a notice: draft → validate → publish → correct → cancel.
 
-UI-agnostic: the REST API (``notices/api.py``) and web pages call these functions with a user and plain
-data (dicts shaped like ``notices.schemas.DraftIn``) and turn the exceptions below into their own
+UI-agnostic: the REST API (``notices/api/``) and web pages call these functions with a user and plain
+data (dicts shaped like ``notices.api.schemas.DraftIn``) and turn the exceptions below into their own
 answers. Nothing here knows about HTTP.
 
 * A **draft** is a ``Draft`` row, never a ``Notice``: nothing public can see it. It may be incomplete.
@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator, validate_email
@@ -38,11 +37,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from notices import store
+from notices.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
 from notices.models import Buyer, Draft, Notice, OfficerMembership
 from notices.readers.ids import identify, phone
 from notices.records import Address, BuyerRecord, DeadlineRecord, Identifier, LotRecord, NoticeRecord
+from notices.vocab import CLOSING_KINDS
 
-CLOSING_KINDS = ("tender", "participation")
 # (earlier kind, later kind, strictly before?) within the procedure and within each lot.
 ORDER = [
     ("questions", "participation", True),
@@ -66,36 +66,11 @@ DEFAULTS = {
 # --- what can go wrong ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FieldError:
-    path: tuple  # ("deadlines", 0, "at")
-    message: str
-
-
-class OfficerError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class NotFound(OfficerError):
-    """No such draft or notice."""
-
-
-class NotAllowed(OfficerError):
-    """Not this user's buyer, not an officer at all, or an ingested notice."""
-
-
-class WrongState(OfficerError):
-    """The action does not fit the draft's state (publishing twice, editing a cancelled notice...)."""
-
-
-class Invalid(OfficerError):
-    """The content is not acceptable; ``errors`` says what, field by field."""
-
-    def __init__(self, errors: list[FieldError], message: str = "The notice has problems; see fields."):
-        super().__init__(message)
-        self.errors = errors
+# notices.errors: NotFound (no such draft or notice), NotAllowed (not this user's buyer, not an officer at
+# all, or an ingested notice), Conflict (the action does not fit the draft's state: publishing twice,
+# editing a cancelled notice...), Invalid (the content is not acceptable; ``fields`` says what).
+def _invalid(errors: list[FieldError]) -> Invalid:
+    return Invalid("The notice has problems; see fields.", fields=errors)
 
 
 # --- who may ---------------------------------------------------------------------------------------------
@@ -115,10 +90,10 @@ def _buyer_for_new_draft(user, identifier: str | None) -> Buyer:
 
         ident = identify(identifier)
         if ident is not None and ident.valid is False:
-            raise Invalid([FieldError(("buyer",), f"{identifier!r} fails its check digit")])
+            raise _invalid([FieldError(("buyer",), f"{identifier!r} fails its check digit")])
         found = list(buyers_for(identifier))
         if not found:
-            raise Invalid([FieldError(("buyer",), f"no buyer has the identifier {identifier!r}")])
+            raise _invalid([FieldError(("buyer",), f"no buyer has the identifier {identifier!r}")])
         allowed = [b for b in found if may_act_for(user, b.pk)]
         if not allowed:
             raise NotAllowed(f"You are not an officer of {found[0].name}.")
@@ -129,7 +104,7 @@ def _buyer_for_new_draft(user, identifier: str | None) -> Buyer:
     if not mine and not user.is_staff:
         raise NotAllowed("You are not an officer of any buyer.")
     what = "you are an officer of several buyers" if mine else "staff must say which buyer"
-    raise Invalid([FieldError(("buyer",), f"name the buyer by its Y-tunnus: {what}")])
+    raise _invalid([FieldError(("buyer",), f"name the buyer by its Y-tunnus: {what}")])
 
 
 def _draft(user, draft_id: int, *, lock: bool = False) -> Draft:
@@ -206,7 +181,7 @@ def update_draft(user, draft_id: int, data: dict, *, now: dt.datetime | None = N
     with transaction.atomic():
         draft = _draft(user, draft_id, lock=True)
         if draft.state != Draft.State.DRAFT:
-            raise WrongState(_state_word(draft, "edited as a draft"))
+            raise Conflict(_state_word(draft, "edited as a draft"))
         draft.payload = _content(data, draft.payload)
         draft.updated_by = user
         draft.updated_at = now or timezone.now()
@@ -218,7 +193,7 @@ def discard_draft(user, draft_id: int) -> None:
     with transaction.atomic():
         draft = _draft(user, draft_id, lock=True)
         if draft.state != Draft.State.DRAFT:
-            raise WrongState(_state_word(draft, "discarded"))
+            raise Conflict(_state_word(draft, "discarded"))
         draft.delete()
 
 
@@ -226,7 +201,7 @@ def validate_draft(user, draft_id: int, *, now: dt.datetime | None = None) -> Dr
     """Raise ``Invalid`` with every problem, or return the draft: it could be published now."""
     draft = _draft(user, draft_id)
     if draft.state != Draft.State.DRAFT:
-        raise WrongState(_state_word(draft, "validated as a draft"))
+        raise Conflict(_state_word(draft, "validated as a draft"))
     _raise(problems(draft.payload, draft.buyer, now=now or timezone.now()))
     return draft
 
@@ -237,7 +212,7 @@ def publish(user, draft_id: int, *, now: dt.datetime | None = None) -> tuple[Dra
     with transaction.atomic():
         draft = _draft(user, draft_id, lock=True)
         if draft.state != Draft.State.DRAFT:
-            raise WrongState(_state_word(draft, "published again"))
+            raise Conflict(_state_word(draft, "published again"))
         _raise(problems(draft.payload, draft.buyer, now=now))
         draft.published_at = now
         change = _write(draft, draft.payload, user, "active")
@@ -256,7 +231,7 @@ def check_correction(user, notice_id: int, data: dict, *, now: dt.datetime | Non
     """Raise ``Invalid`` if this correction could not be applied; change nothing."""
     draft = _published(user, notice_id)
     if draft.state != Draft.State.PUBLISHED:
-        raise WrongState(_state_word(draft, "corrected"))
+        raise Conflict(_state_word(draft, "corrected"))
     _raise(problems(_content(data, draft.payload), draft.buyer, now=now or timezone.now(), before=draft.payload))
     return draft
 
@@ -268,7 +243,7 @@ def correct(user, notice_id: int, data: dict, *, now: dt.datetime | None = None)
     with transaction.atomic():
         draft = _published(user, notice_id, lock=True)
         if draft.state != Draft.State.PUBLISHED:
-            raise WrongState(_state_word(draft, "corrected"))
+            raise Conflict(_state_word(draft, "corrected"))
         content = _content(data, draft.payload)
         _raise(problems(content, draft.buyer, now=now, before=draft.payload))
         change = _write(draft, content, user, "active")
@@ -286,7 +261,7 @@ def cancel(user, notice_id: int, *, now: dt.datetime | None = None) -> tuple[Dra
     with transaction.atomic():
         draft = _published(user, notice_id, lock=True)
         if draft.state != Draft.State.PUBLISHED:
-            raise WrongState(_state_word(draft, "cancelled"))
+            raise Conflict(_state_word(draft, "cancelled"))
         change = _write(draft, draft.payload, user, "cancelled")
         draft.state = Draft.State.CANCELLED
         draft.updated_by = user
@@ -308,7 +283,7 @@ def _state_word(draft: Draft, action: str) -> str:
 
 def _raise(errors: list[FieldError]) -> None:
     if errors:
-        raise Invalid(errors)
+        raise _invalid(errors)
 
 
 def _instant(value) -> dt.datetime | None:

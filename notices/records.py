@@ -15,16 +15,9 @@ import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-SOURCES = ("eforms", "fi-web", "ocds", "officer")
+from notices.vocab import DEADLINE_KINDS, SOURCES
+
 STATUSES = ("active", "cancelled")
-# Deadline kinds and the eForms business term each one is.
-DEADLINE_KINDS = {
-    "tender": "BT-131",
-    "participation": "BT-1311",
-    "questions": "BT-13",
-    "opening": "BT-132",
-    "interest": "BT-630",
-}
 
 
 class IngestError(ValueError):

@@ -46,9 +46,8 @@ from django.db.models.expressions import RawSQL
 from notices.errors import Invalid
 from notices.models import Buyer, BuyerIdentifier, Deadline, Notice, NoticeCpv
 from notices.readers.ids import identify
-from notices.records import DEADLINE_KINDS, SOURCES
+from notices.vocab import CLOSING_KINDS, DEADLINE_KINDS, SOURCES
 
-CLOSING_KINDS = ("tender", "participation")
 PARTLY_MAX = 5_000  # partly closed notices passed to the database as a list of ids (more: as a subquery)
 STATUSES = ("open", "closed", "cancelled")
 
@@ -65,7 +64,7 @@ _MAX_WORDS = 20
 
 
 def count_cap() -> int:
-    return getattr(settings, "API_COUNT_CAP", 1_000)
+    return settings.API_COUNT_CAP
 
 
 # --- filters ------------------------------------------------------------------------------------------

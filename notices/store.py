@@ -33,12 +33,12 @@ from notices.models import (
     Rejection,
 )
 from notices.records import BuyerRecord, DeadlineRecord, Encoded, NoticeRecord, RawPayload
+from notices.vocab import CLOSING_KINDS
 
 # Sent inside the writing transaction with ``change=Change`` whenever a notice is new or was updated.
 notice_changed = Signal()
 
 # Deadlines that decide whether a call is still open (and so the listing order).
-CLOSING_KINDS = ("tender", "participation")
 
 NEW, UPDATED, UNCHANGED, STALE = "new", "updated", "unchanged", "stale"
 

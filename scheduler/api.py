@@ -27,23 +27,22 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from ninja import Router, Schema, Status
-from ninja.errors import ValidationError
 from ninja.utils import check_csrf
 from pydantic import field_validator
 
-from notices.auth import bearer, request_user
-from notices.errors import ErrorOut, Forbidden, NotFound, Unauthorized
-from notices.errors import RateLimited as TooMany
-from notices.models import Lot, Notice
-from notices.schemas import InputSchema
+from notices.api.auth import bearer, client_ip, request_user
+from notices.api.errors import ErrorOut
+from notices.api.schemas import InputSchema
+from notices.errors import NotAllowed, NotFound, Unauthorized
+from notices.models import Notice
+from notices.vocab import FOLLOWABLE_KINDS, LANGUAGES
 from scheduler import following, planning
 from scheduler.models import Reminder, Subscription
 
 router = Router(tags=["subscriptions"])
 
-LANGUAGES = ("fi", "sv", "en")
 
 
 class SubscriptionIn(InputSchema):
@@ -75,11 +74,11 @@ class SubscriptionIn(InputSchema):
     @classmethod
     def _deadlines(cls, value):
         if not value:
-            raise ValueError("choose at least one deadline: " + ", ".join(planning.FOLLOWABLE_KINDS))
-        unknown = [k for k in value if k not in planning.FOLLOWABLE_KINDS]
+            raise ValueError("choose at least one deadline: " + ", ".join(FOLLOWABLE_KINDS))
+        unknown = [k for k in value if k not in FOLLOWABLE_KINDS]
         if unknown:
             raise ValueError(
-                f"unknown deadline kind {unknown[0]!r}; choose from " + ", ".join(planning.FOLLOWABLE_KINDS)
+                f"unknown deadline kind {unknown[0]!r}; choose from " + ", ".join(FOLLOWABLE_KINDS)
             )
         return list(dict.fromkeys(value))
 
@@ -214,28 +213,16 @@ def create_subscription(request, payload: SubscriptionIn):
     now = timezone.now()
     user = request_user(request)
     if user is not None and _csrf_failed(request):
-        raise Forbidden(_CSRF)
+        raise NotAllowed(_CSRF)
     notice = Notice.objects.filter(pk=payload.notice).first()
     if notice is None:
         raise NotFound(f"There is no notice {payload.notice}.")
-    errors = []
-    if notice.status == Notice.Status.CANCELLED:
-        errors.append(_error("notice", "this notice has been cancelled"))
-    if payload.lot and not Lot.objects.filter(notice=notice, lot_id=payload.lot).exists():
-        known = list(Lot.objects.filter(notice=notice).values_list("lot_id", flat=True))
-        hint = ("its lots are " + ", ".join(known)) if known else "it has no lots"
-        errors.append(_error("lot", f"notice {notice.pk} has no lot {payload.lot!r}; {hint}"))
     email = payload.email or (user.email if user is not None else "")
-    if not email:
-        errors.append(_error("email", "an e-mail address is required"))
-    if errors:
-        raise ValidationError(errors)
-
     language = payload.language
     if language is None:
         requested = (getattr(request, "LANGUAGE_CODE", "") or "")[:2]
         language = requested if requested in LANGUAGES else settings.LANGUAGE_CODE
-    try:
+    with translation.override("en"):  # the API speaks English; the follow form says the same in its language
         subscription, token = following.follow(
             notice=notice,
             email=email,
@@ -244,16 +231,10 @@ def create_subscription(request, payload: SubscriptionIn):
             deadlines=payload.deadlines,
             before=payload.before,
             language=language,
-            ip=following.client_ip(request),
+            ip=client_ip(request),
             now=now,
         )
-    except following.RateLimited as limited:
-        raise TooMany(limited.why, headers={"Retry-After": str(limited.wait)}) from None
     return Status(201, _out(subscription, token))
-
-
-def _error(field: str, message: str) -> dict:
-    return {"type": "value_error", "loc": ["body", "payload", field], "msg": message}
 
 
 @router.get(
@@ -287,6 +268,6 @@ def delete_subscription(request, subscription_id: int):
         raise NotFound(_NOT_YOURS)
     token = request.GET.get("token") or _bearer(request)
     if not (token and subscription.token_matches(token)) and _csrf_failed(request):
-        raise Forbidden(_CSRF)
+        raise NotAllowed(_CSRF)
     planning.unsubscribe(subscription)
     return Status(204, None)

@@ -57,10 +57,6 @@ from scheduler.models import PENDING, Message, Reminder, State, Subscription
 log = logging.getLogger(__name__)
 
 
-def setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 @dataclass
 class Stats:
     sent: int = 0
@@ -101,20 +97,20 @@ class Dispatcher:
         stop: threading.Event | None = None,
     ):
         self.worker = (worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")[:80]
-        self.batch_size = batch_size or setting("SCHEDULER_BATCH_SIZE", 100)
-        self.max_attempts = max_attempts or setting("SCHEDULER_MAX_ATTEMPTS", 8)
-        self.retry_base = retry_base if retry_base is not None else setting("SCHEDULER_RETRY_BASE", 60)
-        self.retry_max = retry_max if retry_max is not None else setting("SCHEDULER_RETRY_MAX", 3600)
-        self.stuck_after = stuck_after if stuck_after is not None else setting("SCHEDULER_STUCK_AFTER", 300)
+        self.batch_size = batch_size or settings.SCHEDULER_BATCH_SIZE
+        self.max_attempts = max_attempts or settings.SCHEDULER_MAX_ATTEMPTS
+        self.retry_base = retry_base if retry_base is not None else settings.SCHEDULER_RETRY_BASE
+        self.retry_max = retry_max if retry_max is not None else settings.SCHEDULER_RETRY_MAX
+        self.stuck_after = stuck_after if stuck_after is not None else settings.SCHEDULER_STUCK_AFTER
         self.outage_backoff = (
-            outage_backoff if outage_backoff is not None else setting("SCHEDULER_OUTAGE_BACKOFF", 5)
+            outage_backoff if outage_backoff is not None else settings.SCHEDULER_OUTAGE_BACKOFF
         )
         self.outage_backoff_max = (
             outage_backoff_max
             if outage_backoff_max is not None
-            else setting("SCHEDULER_OUTAGE_BACKOFF_MAX", 60)
+            else settings.SCHEDULER_OUTAGE_BACKOFF_MAX
         )
-        self.margin = margin if margin is not None else setting("SCHEDULER_SEND_MARGIN", 10)
+        self.margin = margin if margin is not None else settings.SCHEDULER_SEND_MARGIN
         self.stop = stop or threading.Event()
         self.builder = Builder(MailCache())
         self._batches = itertools.count(1)

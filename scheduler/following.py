@@ -1,7 +1,12 @@
-"""Starting to follow a notice: the one place a subscription is created, for the API and the follow form.
+"""Starting to follow a notice: the one place a subscription is created and the one rule of what may be
+followed, for the API and the follow form alike.
 
-A signed-in user following with their own address gets reminders at once; anyone else gets a pending
-subscription and a confirmation mail (double opt-in), limited per address and per client.
+``follow`` refuses (``notices.errors.Invalid``, field by field, in the active language) a cancelled
+notice, a closed call (no tender or participation deadline ahead), a lot the notice does not have, and
+deadlines of which none of the chosen kinds is still ahead; the page shows each message beside its field,
+the API answers 422 with the field's path. A signed-in user following with their own address gets
+reminders at once; anyone else gets a pending subscription and a confirmation mail (double opt-in),
+limited per address and per client (``RateLimited``).
 """
 
 from __future__ import annotations
@@ -10,36 +15,21 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from notices.errors import FieldError, Invalid, RateLimited
 from notices.models import Notice
 from scheduler import dispatch, planning
 from scheduler.models import Message, Subscription
 
 
-class RateLimited(Exception):
-    def __init__(self, why: str, wait: int):
-        self.why, self.wait = why, wait
-        super().__init__(why)
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """REMOTE_ADDR; behind a proxy (``SECURE_PROXY_SSL_HEADER`` set, i.e. BEHIND_PROXY) the last
-    X-Forwarded-For entry, the address the proxy itself saw."""
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def rate_limit(email: str, ip: str | None, now: dt.datetime) -> tuple[str, int] | None:
-    """(why, seconds to wait) when one more confirmation would exceed a limit, else None."""
+def rate_limit(email: str, ip: str | None, now: dt.datetime) -> RateLimited | None:
+    """The refusal when one more confirmation would exceed a limit, else None."""
     limits = [
         (
             Subscription.objects.filter(user__isnull=True, email__iexact=email),
-            getattr(settings, "SCHEDULER_RATE_PER_ADDRESS", 5),
+            settings.SCHEDULER_RATE_PER_ADDRESS,
             dt.timedelta(days=1),
             "Too many confirmation mails to this address; try again later.",
         )
@@ -48,7 +38,7 @@ def rate_limit(email: str, ip: str | None, now: dt.datetime) -> tuple[str, int] 
         limits.append(
             (
                 Subscription.objects.filter(user__isnull=True, client_ip=ip),
-                getattr(settings, "SCHEDULER_RATE_PER_IP", 20),
+                settings.SCHEDULER_RATE_PER_IP,
                 dt.timedelta(hours=1),
                 "Too many subscriptions from your address; try again later.",
             )
@@ -59,8 +49,31 @@ def rate_limit(email: str, ip: str | None, now: dt.datetime) -> tuple[str, int] 
         )
         times = list(recent[:limit])
         if len(times) >= limit:
-            return why, max(1, int((times[-1] + window - now).total_seconds()) + 1)
+            return RateLimited(why, wait=max(1, int((times[-1] + window - now).total_seconds()) + 1))
     return None
+
+
+def refusals(notice: Notice, *, email: str, lot: str, deadlines: list[str], now: dt.datetime) -> list[FieldError]:
+    """Why this notice (lot, deadlines) may not be followed, field by field; empty when it may."""
+    if notice.status == Notice.Status.CANCELLED:
+        return [FieldError(("notice",), _("This notice has been cancelled: there is nothing to remind you of."))]
+    if not notice.closes_at or notice.closes_at <= now:
+        return [FieldError(("notice",), _("This call is closed: there is nothing to remind you of."))]
+    problems = []
+    if not email:
+        problems.append(FieldError(("email",), _("An e-mail address is required.")))
+    active = [d for d in notice.deadlines.all() if d.active]
+    if lot:
+        lots = sorted({x.lot_id for x in notice.lots.all()})
+        if lot not in lots:
+            known = ", ".join(lots) if lots else _("none")
+            message = _("This notice has no lot '%(lot)s'; its lots: %(lots)s.") % {"lot": lot, "lots": known}
+            problems.append(FieldError(("lot",), message))
+            return problems
+    ahead = {d.kind for d in active if d.at > now and (not lot or d.lot in ("", lot))}
+    if deadlines and not ahead.intersection(deadlines):
+        problems.append(FieldError(("deadlines",), _("The deadlines you chose have all passed.")))
+    return problems
 
 
 def follow(
@@ -75,11 +88,14 @@ def follow(
     ip: str | None,
     now: dt.datetime | None = None,
 ) -> tuple[Subscription, str]:
-    """Create the subscription; returns it and its owner token (shown once). Raises RateLimited."""
+    """Create the subscription; returns it and its owner token (shown once). Raises ``Invalid`` when this
+    may not be followed (see ``refusals``) and ``RateLimited``."""
     now = now or timezone.now()
+    if problems := refusals(notice, email=email, lot=lot, deadlines=deadlines, now=now):
+        raise Invalid(str(problems[0].message) if len(problems) == 1 else _("See the fields."), fields=problems)
     active = user is not None and bool(user.email) and email.casefold() == user.email.casefold()
     if not active and (limited := rate_limit(email, ip, now)):
-        raise RateLimited(*limited)
+        raise limited
     subscription = Subscription(
         user=user,
         email=email,
@@ -100,7 +116,7 @@ def follow(
             planning.plan(subscription, now=now)
         else:
             message = planning.queue_confirmation(subscription, now=now)
-            if getattr(settings, "SCHEDULER_SEND_CONFIRMATION_NOW", True):
+            if settings.SCHEDULER_SEND_CONFIRMATION_NOW:
                 # Sent right after commit; if that fails the dispatcher retries it like any row.
                 transaction.on_commit(lambda: dispatch.send_now(Message, message.pk))
     return subscription, token

@@ -2,21 +2,28 @@
 
 ``configure(scheduler, dispatcher)`` registers the dispatcher tick (every ``tick`` seconds, coalesced,
 never two at once in one process), a job that renders ahead the PDF summaries of reminders due in the
-next 15 minutes (every minute), and then calls every hook named in ``settings.SCHEDULER_JOB_HOOKS``:
-dotted paths to functions ``register(scheduler)`` that add their own jobs. **This is the place for more
-jobs**: polling the scheduled sources is ``"notices.polling.register"``, put there by tracker/settings.py
-(``POLL_SOURCES=false`` leaves it out). Jobs use
-the in-memory job store, so nothing about them outlives the process: each job must read what it needs
-from the database when it runs.
+next 15 minutes (every minute), every job the notices core registered with ``notices.clock`` (polling
+the scheduled sources, unless ``POLL_SOURCES=false``), and then calls every hook named in
+``settings.SCHEDULER_JOB_HOOKS``: dotted paths to functions ``register(scheduler)`` that add their own
+jobs. Jobs use the in-memory job store, so nothing about them outlives the process: each job must read
+what it needs from the database when it runs.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
+from apscheduler.schedulers.base import STATE_STOPPED
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from notices import clock
+from notices.models import Notice
+from scheduler.mail import pdf_summary
+from scheduler.models import PENDING, Reminder
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +64,7 @@ def dispatch_tick(dispatcher) -> None:
 def prepare_tick(dispatcher, lookahead: float = 900, limit: int = 200) -> None:
     """Render the PDF summaries that reminders due in the next ``lookahead`` seconds will attach, so a
     batch never waits for WeasyPrint (notices.pdf caches them on disk for every process on the host)."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from scheduler.mail import pdf_summary
-    from scheduler.models import PENDING, Reminder
-
-    if not getattr(settings, "SCHEDULER_ATTACH_PDF", True):
+    if not settings.SCHEDULER_ATTACH_PDF:
         return
     soon = timezone.now() + dt.timedelta(seconds=lookahead)
     pairs = (
@@ -73,8 +73,6 @@ def prepare_tick(dispatcher, lookahead: float = 900, limit: int = 200) -> None:
         .distinct()
         .order_by()[:limit]
     )
-    from notices.models import Notice
-
     notices = {}
     for notice_id, language in pairs:
         if dispatcher.stop.is_set():
@@ -86,10 +84,6 @@ def prepare_tick(dispatcher, lookahead: float = 900, limit: int = 200) -> None:
 def configure(scheduler, dispatchers, *, tick: float = 1.0, prepare_every: float = 60) -> None:
     """Register the jobs. ``dispatchers``: one or more (each its own job, thread, database connection
     and SMTP connection; they claim rows from each other like separate processes would)."""
-    import datetime as dt
-
-    from django.utils import timezone
-
     if not isinstance(dispatchers, list | tuple):
         dispatchers = [dispatchers]
     start = timezone.now()
@@ -117,7 +111,20 @@ def configure(scheduler, dispatchers, *, tick: float = 1.0, prepare_every: float
         misfire_grace_time=None,
         next_run_time=timezone.now(),
     )
-    for path in getattr(settings, "SCHEDULER_JOB_HOOKS", []):
+    for registered in clock.jobs():
+        scheduler.add_job(
+            job(registered.run),
+            "interval",
+            seconds=registered.seconds(),
+            args=[lambda: scheduler.state == STATE_STOPPED],
+            id=registered.id,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=timezone.now(),
+        )
+        log.info("registered job %s", registered.id)
+    for path in settings.SCHEDULER_JOB_HOOKS:
         import_string(path)(scheduler)
         log.info("registered jobs from %s", path)
 

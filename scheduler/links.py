@@ -11,11 +11,11 @@ neither gives access to the API (that needs the owner's token or login).
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+
+from notices.display import absolute
 
 CONFIRM_SALT = "scheduler.confirm"
 UNSUBSCRIBE_SALT = "scheduler.unsubscribe"
@@ -23,19 +23,7 @@ REMINDERS_SALT = "scheduler.reminders"
 
 
 def confirm_max_age() -> int:
-    return int(getattr(settings, "SCHEDULER_CONFIRM_MAX_AGE", 7 * 24 * 3600))
-
-
-def site_host() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
-
-
-def absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def notice_url(notice_id: int) -> str:
-    return absolute(f"/notices/{notice_id}/")
+    return settings.SCHEDULER_CONFIRM_MAX_AGE
 
 
 def confirm_token(subscription_id: int) -> str:

@@ -24,67 +24,31 @@ from email.mime.text import MIMEText
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from icalendar import Calendar, Event
 
+from notices import pdf
+from notices.display import (
+    deadline_event,
+    ics_bytes,
+    kind_phrase,
+    local_time,
+    notice_url,
+    one_line,
+    site_host,
+    time_left,
+    utc_time,
+)
+from notices.vocab import LANGUAGES
 from scheduler import links
 from scheduler.models import Message, Reminder, Subscription
-from scheduler.planning import HELSINKI, followed
+from scheduler.planning import followed
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("fi", "sv", "en")
 # Stands for the subscriber's own unsubscribe link in bodies rendered once for many (survives escaping).
 LINK_PLACEHOLDER = "UNSUBSCRIBE-LINK-7f3c1e9a5b"
-
-
-def kind_label(kind: str) -> str:
-    labels = {
-        "tender": _("tender deadline"),
-        "participation": _("deadline for requests to participate"),
-        "questions": _("deadline for questions"),
-        "opening": _("tender opening"),
-        "interest": _("deadline for expressions of interest"),
-    }
-    return labels.get(kind, kind)
-
-
-def time_left(delta: dt.timedelta) -> str:
-    """'6 days, 23 hours', '2 hours, 5 minutes', 'less than a minute' in the active language."""
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 1:
-        return _("less than a minute")
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    day = ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
-    hour = ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
-    minute = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
-    if days:
-        return f"{day}, {hour}" if hours else day
-    if hours:
-        return f"{hour}, {minute}" if minutes else hour
-    return minute
-
-
-def local_time(instant: dt.datetime) -> str:
-    """The instant in Helsinki, in the active language's format (31.3.2025 klo 12.00)."""
-    return formats.date_format(instant.astimezone(HELSINKI), "DATETIME_FORMAT")
-
-
-def utc_time(instant: dt.datetime) -> str:
-    return instant.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def one_line(text: str, limit: int = 150) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def ics_uid(notice_id: int, lot: str, kind: str) -> str:
-    return f"deadline-{notice_id}-{lot or 'all'}-{kind}@{links.site_host()}"
 
 
 class MailCache:
@@ -105,30 +69,6 @@ class MailCache:
         while len(store) > self.size:
             store.popitem(last=False)
         return value
-
-
-def ics_bytes(events: list[dict], method: str = "PUBLISH") -> bytes:
-    """A calendar with one VEVENT per deadline (dict: uid, sequence, at, summary, url, description).
-    METHOD:PUBLISH adds or updates the events; METHOD:CANCEL (same UIDs, a higher SEQUENCE) removes them
-    from calendars that took them in from earlier mails (RFC 5546)."""
-    cal = Calendar()
-    cal.add("prodid", "-//Procurement notice tracker//deadline reminders//EN")
-    cal.add("version", "2.0")
-    cal.add("method", method)
-    stamp = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
-    for item in events:
-        event = Event()
-        event.add("uid", item["uid"])
-        event.add("sequence", item["sequence"])
-        event.add("dtstamp", stamp)
-        event.add("dtstart", item["at"].astimezone(dt.UTC))
-        event.add("summary", item["summary"])
-        event.add("description", item["description"])
-        event.add("url", item["url"])
-        event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-        event.add("transp", "TRANSPARENT")
-        cal.add_component(event)
-    return cal.to_ical()
 
 
 def ics_part(filename: str, content: bytes, method: str = "PUBLISH") -> MIMEBase:
@@ -154,8 +94,6 @@ def file_part(attachment) -> MIMEBase | None:
 def pdf_summary(notice, lang: str):
     """``(filename, mimetype, bytes)`` from ``notices.pdf.render_summary``, or None when it fails: a PDF
     that fails to render is logged and left out, since the reminder matters more."""
-    from notices import pdf
-
     try:
         return pdf.render_summary(notice, lang)
     except Exception:  # noqa: BLE001 - any renderer failure must not stop a reminder
@@ -202,7 +140,7 @@ class Builder:
             "buyer": buyer,
             "lot": subscription.lot,
             "lot_title": lot_title,
-            "notice_url": links.notice_url(notice.pk),
+            "notice_url": notice_url(notice.pk),
             "unsubscribe_url": links.unsubscribe_url(subscription.pk),
             "site_url": settings.SITE_URL,
         }
@@ -226,7 +164,7 @@ class Builder:
     def _email(self, subscription, subject, template, context, headers, message_id, key=None) -> Email:
         text, html = self._bodies(template, context, key)
         headers = {
-            "Message-ID": f"<{message_id}@{links.site_host()}>",
+            "Message-ID": f"<{message_id}@{site_host()}>",
             "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
@@ -242,21 +180,6 @@ class Builder:
         mail.attach_alternative(html, "text/html")
         return mail
 
-    def _event(self, notice, lot: str, kind: str, sequence: int, at: dt.datetime, lang: str) -> dict:
-        title = notice.titles.get(lang) or notice.title
-        label = kind_label(kind)
-        summary = f"{label[:1].upper()}{label[1:]}: {one_line(title, 120)}"
-        if lot:
-            summary += f" ({_('lot')} {lot})"
-        return {
-            "uid": ics_uid(notice.pk, lot, kind),
-            "sequence": sequence,
-            "at": at,
-            "summary": summary,
-            "description": links.notice_url(notice.pk),
-            "url": links.notice_url(notice.pk),
-        }
-
     def _ics(self, notice, deadline, at: dt.datetime, lang: str) -> MIMEBase:
         """The .ics part for one deadline version and language, built once and shared by the batch."""
         key = (deadline.pk, deadline.sequence, at, lang, notice.updated_at)
@@ -265,14 +188,14 @@ class Builder:
             key,
             lambda: ics_part(
                 f"deadline-{notice.pk}.ics",
-                ics_bytes([self._event(notice, deadline.lot, deadline.kind, deadline.sequence, at, lang)]),
+                ics_bytes([deadline_event(notice, deadline.lot, deadline.kind, deadline.sequence, at, lang)]),
             ),
         )
 
     def _attach_pdf(self, mail, notice, lang: str, now: dt.datetime) -> None:
         """The notice's PDF summary, as one shared MIME part per notice version, language and five
         minutes (notices.pdf keeps its own cache; this only spares the lookups and the base64)."""
-        if not getattr(settings, "SCHEDULER_ATTACH_PDF", True):
+        if not settings.SCHEDULER_ATTACH_PDF:
             return
         bucket = int(now.timestamp()) // 300
         part = self.cache.get(
@@ -293,7 +216,7 @@ class Builder:
         lang = self._language(subscription)
         with translation.override(lang):
             context = self._notice_context(subscription, lang)
-            label = kind_label(deadline.kind)
+            label = kind_phrase(deadline.kind)
             context.update(
                 kind_label=label,
                 deadline_lot=deadline.lot,
@@ -337,7 +260,7 @@ class Builder:
                 context.update(
                     confirm_url=links.confirm_url(subscription.pk),
                     valid_until=local_time(message.expires_at) if message.expires_at else "",
-                    deadline_labels=[kind_label(k) for k in subscription.deadlines],
+                    deadline_labels=[kind_phrase(k) for k in subscription.deadlines],
                     before=", ".join(subscription.before),
                 )
                 subject = _("Confirm your deadline reminders: %(title)s") % {"title": title}
@@ -347,7 +270,7 @@ class Builder:
                 mail = self._email(subscription, subject, "cancelled", context, headers, msgid)
                 # The deadlines earlier mails put in the subscriber's calendar leave it again.
                 events = [
-                    self._event(notice, d.lot, d.kind, d.sequence + 1, d.at, lang)
+                    deadline_event(notice, d.lot, d.kind, d.sequence + 1, d.at, lang)
                     for d in followed(subscription, list(notice.deadlines.all()), removed_too=True)
                 ]
                 if events:
@@ -361,7 +284,7 @@ class Builder:
                 new = dt.datetime.fromisoformat(move["new"])
                 moves.append(
                     {
-                        "kind_label": kind_label(move["kind"]),
+                        "kind_label": kind_phrase(move["kind"]),
                         "lot": move["lot"],
                         "old_local": local_time(old),
                         "old_utc": utc_time(old),
@@ -371,7 +294,7 @@ class Builder:
                     }
                 )
                 sequence = sequences.get((move["lot"], move["kind"]), 0)
-                events.append(self._event(notice, move["lot"], move["kind"], sequence, new, lang))
+                events.append(deadline_event(notice, move["lot"], move["kind"], sequence, new, lang))
             context["moves"] = moves
             subject = _("Deadline moved: %(title)s") % {"title": title}
             mail = self._email(subscription, subject, "moved", context, headers, msgid)

@@ -34,19 +34,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
 from notices.models import Deadline, Notice
+from notices.vocab import HELSINKI
 from scheduler.models import PENDING, Message, Reminder, State, Subscription
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 UTC = dt.UTC
 
 # The deadlines a bidder can follow, and the defaults.
-FOLLOWABLE_KINDS = ("tender", "participation", "questions")
 DEFAULT_KINDS = ("tender",)
 DEFAULT_BEFORE = ("P7D", "P1D", "PT2H")
 MAX_OFFSETS = 10
@@ -331,7 +329,7 @@ def queue_confirmation(subscription: Subscription, *, now: dt.datetime | None = 
     from django.conf import settings
 
     now = now or timezone.now()
-    max_age = getattr(settings, "SCHEDULER_CONFIRM_MAX_AGE", 7 * 24 * 3600)
+    max_age = settings.SCHEDULER_CONFIRM_MAX_AGE
     return Message.objects.create(
         subscription=subscription,
         kind=Message.Kind.CONFIRM,

@@ -25,10 +25,15 @@ from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from notices.forms import BEFORE_LABELS, FOLLOW_CLOSED, FOLLOW_LIMITED, KIND_LABELS, STATE_LABELS, FollowForm
+from notices.api.auth import client_ip
+from notices.display import KIND_LABELS, local_time, notice_url, utc_time
+from notices.errors import Invalid, RateLimited
 from notices.models import Deadline, Notice
+from notices.vocab import LANGUAGES
+from notices.web.feeds import calendar_response, deadline_events
+from notices.web.forms import BEFORE_LABELS, FOLLOW_LIMITED, STATE_LABELS, FollowForm
+from notices.web.views import notice_page
 from scheduler import following, links, planning
-from scheduler.mail import LANGUAGES, local_time, utc_time
 from scheduler.models import Reminder, Subscription
 
 
@@ -41,7 +46,7 @@ def _page(request, template, subscription=None, status=200, **context):
             notice = subscription.notice
             context.update(
                 title=notice.titles.get(subscription.language) or notice.title,
-                notice_url=links.notice_url(notice.pk),
+                notice_url=notice_url(notice.pk),
             )
         return render(request, f"scheduler/{template}.html", context, status=status)
 
@@ -95,15 +100,10 @@ def unsubscribe(request, token: str):
 def follow(request, pk: int):
     """The notice page's follow form: a pending subscription and its confirmation mail (double opt-in),
     or, for a signed-in user following with their own address, active reminders at once."""
-    from notices.views import notice_page
-
     notice = get_object_or_404(Notice, pk=pk)
     form = FollowForm(request.POST, notice=notice)
     now = timezone.now()
     if not form.is_valid():
-        return notice_page(request, notice, follow_form=form, status=400)
-    if notice.status == Notice.Status.CANCELLED or not notice.closes_at or notice.closes_at <= now:
-        form.add_error(None, FOLLOW_CLOSED)
         return notice_page(request, notice, follow_form=form, status=400)
     user = request.user if request.user.is_authenticated else None
     language = (translation.get_language() or "")[:2]
@@ -116,10 +116,14 @@ def follow(request, pk: int):
             deadlines=form.cleaned_data["deadlines"],
             before=form.cleaned_data["before"],
             language=language if language in LANGUAGES else settings.LANGUAGE_CODE,
-            ip=following.client_ip(request),
+            ip=client_ip(request),
             now=now,
         )
-    except following.RateLimited as limited:
+    except Invalid as refused:  # the service's one rule of what may be followed, in the page's language
+        for path, message in refused.fields:
+            form.add_error(path[0] if path and path[0] in form.fields else None, message)
+        return notice_page(request, notice, follow_form=form, status=400)
+    except RateLimited as limited:
         form.add_error(None, FOLLOW_LIMITED)
         response = notice_page(request, notice, follow_form=form, status=429)
         response["Retry-After"] = str(limited.wait)
@@ -205,7 +209,7 @@ def reminders(request, token: str):
             ],
             "calendar_url": links.calendar_url(subscription.pk),
             "unsubscribe_url": links.unsubscribe_url(subscription.pk),
-            "notice_url": links.notice_url(notice.pk),
+            "notice_url": notice_url(notice.pk),
         },
     )
 
@@ -214,8 +218,6 @@ def reminders(request, token: str):
 def calendar(request, token: str):
     """The deadlines this subscription follows as an iCalendar feed (the mails' UIDs and SEQUENCE);
     empty once unsubscribed, unconfirmed or cancelled, so calendar programs remove the events."""
-    from notices.feeds import calendar_response, deadline_events
-
     subscription = _subscription(token)
     notice = subscription.notice
     followed: list[Deadline] = []

@@ -1,10 +1,11 @@
 """The project's one NinjaAPI; each app mounts its router here. OpenAPI at /api/openapi.json, docs at
 /api/docs.
 
-Every error leaves in one shape (notices/errors.py): ``{"error": {"code", "message", "fields"}}``. The
+Every error leaves in one shape (notices/api/errors.py): ``{"error": {"code", "message", "fields"}}``. The
 handlers below translate ninja's validation errors (422, with the path of each field), HTTP errors,
-authentication failures (401 with ``WWW-Authenticate: Bearer``), 404s, the officer service's exceptions
-(403, 404, 409, 422) and anything unexpected (500: logged with its traceback, answered without it).
+authentication failures (401 with ``WWW-Authenticate: Bearer``), 404s, the services' refusals
+(``notices.errors``: 401, 403, 404, 409, 422, 429) and anything unexpected (500: logged with its traceback,
+answered without it).
 """
 
 import logging
@@ -15,10 +16,10 @@ from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.operation import PathView
 
-from notices import officers
-from notices.api import officer_router
-from notices.api import router as notices_router
-from notices.errors import ApiError, body
+from notices import errors
+from notices.api.errors import body, status_of
+from notices.api.notices import officer_router
+from notices.api.notices import router as notices_router
 from scheduler.api import router as scheduler_router
 
 logger = logging.getLogger("tracker.api")
@@ -57,20 +58,13 @@ def _validation_error(request, exc: ValidationError):
     return _answer(request, 422, f"The request is not valid: {first}.", fields)
 
 
-@api.exception_handler(ApiError)
-def _api_error(request, exc: ApiError):
+@api.exception_handler(errors.ServiceError)
+def _service_error(request, exc: errors.ServiceError):
+    status = status_of(exc)
     headers = dict(exc.headers)
-    if exc.status == 401:
+    if status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="api"')
-    return _answer(request, exc.status, exc.message, exc.fields, exc.code, headers)
-
-
-@api.exception_handler(officers.OfficerError)
-def _officer_error(request, exc: officers.OfficerError):
-    if isinstance(exc, officers.Invalid):
-        return _answer(request, 422, exc.message, [(list(e.path), e.message) for e in exc.errors])
-    status = {officers.NotFound: 404, officers.NotAllowed: 403, officers.WrongState: 409}.get(type(exc), 400)
-    return _answer(request, status, exc.message)
+    return _answer(request, status, exc.message, exc.fields, headers=headers)
 
 
 @api.exception_handler(AuthenticationError)
@@ -122,7 +116,7 @@ def health(request):
 api.add_router("/", notices_router)
 api.add_router("/", officer_router)
 api.add_router("/", scheduler_router)
-api.add_router("/", "notices.sources_api.router")  # GET /api/sources (scheduled sources, staff)
+api.add_router("/", "notices.api.sources.router")  # GET /api/sources (scheduled sources, staff)
 
 
 # Last: any other path under /api/ is a 404 in the error shape too (not Django's HTML page).
@@ -133,7 +127,7 @@ _fallback = Router(tags=["fallback"])
     ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:unknown}", include_in_schema=False, auth=None
 )
 def unknown_path(request, unknown: str):
-    raise ApiError(f"There is no API endpoint /api/{unknown}.", status=404)
+    raise errors.NotFound(f"There is no API endpoint /api/{unknown}.")
 
 
 api.add_router("/", _fallback)

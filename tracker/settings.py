@@ -3,7 +3,10 @@ SQLite in var/, mail written to var/outbox/ as .eml files."""
 
 from pathlib import Path
 
+from notices import vocab
 from tracker import env
+
+LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}  # each in its own language
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.string("TRACKER_VAR_DIR", str(BASE_DIR / "var")))
@@ -66,10 +69,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "fi"
-LANGUAGES = [("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")]
+LANGUAGES = [(code, LANGUAGE_NAMES[code]) for code in vocab.LANGUAGES]
+LANGUAGE_CODE = vocab.LANGUAGES[0]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "Europe/Helsinki"
+TIME_ZONE = vocab.HELSINKI.key
 USE_I18N = True
 USE_TZ = True
 
@@ -129,14 +132,19 @@ SCHEDULER_STUCK_AFTER = env.integer("SCHEDULER_STUCK_AFTER", 300)  # "sending" l
 SCHEDULER_SEND_MARGIN = env.integer("SCHEDULER_SEND_MARGIN", 10)  # never handed to SMTP later than this
 SCHEDULER_RATE_PER_ADDRESS = env.integer("SCHEDULER_RATE_PER_ADDRESS", 5)  # confirmations per address/day
 SCHEDULER_RATE_PER_IP = env.integer("SCHEDULER_RATE_PER_IP", 20)  # anonymous subscriptions per IP/hour
+SCHEDULER_OUTAGE_BACKOFF = env.integer("SCHEDULER_OUTAGE_BACKOFF", 5)  # seconds a sender waits when SMTP is down..
+SCHEDULER_OUTAGE_BACKOFF_MAX = env.integer("SCHEDULER_OUTAGE_BACKOFF_MAX", 60)  # ..doubling up to this
+SCHEDULER_CONFIRM_MAX_AGE = env.integer("SCHEDULER_CONFIRM_MAX_AGE", 7 * 24 * 3600)  # confirmation link, seconds
+SCHEDULER_SEND_CONFIRMATION_NOW = env.boolean("SCHEDULER_SEND_CONFIRMATION_NOW", True)  # false: the next tick
+SCHEDULER_ATTACH_PDF = env.boolean("SCHEDULER_ATTACH_PDF", True)  # attach the notice's PDF summary to mails
 SCHEDULER_JOB_HOOKS = env.strings("SCHEDULER_JOB_HOOKS")  # dotted paths of register(scheduler) functions
 
-# --- REST API (notices/api.py, notices/auth.py, notices/search.py) ------------------------------------
+# --- REST API (notices/api/, notices/search.py) ------------------------------------
 API_COUNT_CAP = env.integer("API_COUNT_CAP", 1_000)  # list counts are exact up to this, then capped
 API_AUTH_FAILURES = env.integer("API_AUTH_FAILURES", 20)  # bad tokens per client address... (0: no limit)
 API_AUTH_FAILURE_WINDOW = env.integer("API_AUTH_FAILURE_WINDOW", 600)  # ...in this many seconds, then 429
 
-# --- Scheduled sources (notices/polling.py: runscheduler and manage.py poll) -------------------------
+# --- Scheduled sources (notices/polling/: runscheduler and manage.py poll) -------------------------
 TED_API_URL = env.string("TED_API_URL", "https://api.ted.europa.eu").rstrip("/")  # POST {}/v3/notices/search
 TED_NOTICE_XML_URL = env.string(  # a notice's XML when a search result carries no links.xml
     "TED_NOTICE_XML_URL", "https://ted.europa.eu/en/notice/{publication_number}/xml"
@@ -151,10 +159,9 @@ POLL_MAX_RETRY_WAIT = env.integer("POLL_MAX_RETRY_WAIT", 30)  # a longer Retry-A
 POLL_LOOKBACK_DAYS = env.integer("POLL_LOOKBACK_DAYS", 7)  # how far back a new TED/Hilma source starts
 POLL_PAGE_SIZE = env.integer("POLL_PAGE_SIZE", 100)  # search results per request (TED allows 250)
 POLL_MAX_PAGES = env.integer("POLL_MAX_PAGES", 100)  # search pages per poll
-if env.boolean("POLL_SOURCES", True) and "notices.polling.register" not in SCHEDULER_JOB_HOOKS:
-    SCHEDULER_JOB_HOOKS = [*SCHEDULER_JOB_HOOKS, "notices.polling.register"]
+POLL_SOURCES = env.boolean("POLL_SOURCES", True)  # false: runscheduler does not poll (manage.py poll still does)
 
-# --- PDF summaries (notices/pdf.py) -------------------------------------------------------------------
+# --- PDF summaries (notices/pdf/) -------------------------------------------------------------------
 PDF_CACHE_DIR = env.string("PDF_CACHE_DIR", str(VAR_DIR / "cache" / "pdf"))  # rendered summaries, per host
 PDF_CACHE_MAX_AGE_DAYS = env.integer("PDF_CACHE_MAX_AGE_DAYS", 7)  # older cached files are pruned
 PDF_RENDER_TIMEOUT = env.integer("PDF_RENDER_TIMEOUT", 20)  # seconds; a render on the main thread is stopped

@@ -8,7 +8,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the pages' language switch (POST)
     # The pages: "/" is the open calls; notices, buyers, feeds (/feeds/notices.atom, /feeds/deadlines.ics)
-    # and officers' pages in notices.urls; following, confirming, "your reminders" in scheduler.urls.
-    path("", include("notices.urls")),
+    # and officers' pages in notices.web.urls; following, confirming, "your reminders" in scheduler.urls.
+    path("", include("notices.web.urls")),
     path("", include("scheduler.urls")),
 ]

@@ -32,11 +32,10 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from notices.readers.ids import identify
+from notices.vocab import HELSINKI
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 UTC = dt.timezone.utc
 
 # Years outside this window are typos or noise, never a deadline (and keep date arithmetic in range).

@@ -10,10 +10,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from notices import store
-from notices.auth import create_token
 from notices.models import Buyer, OfficerMembership
 from notices.readers.ids import identify
-from notices.records import Address, BuyerRecord, DeadlineRecord, LotRecord, NoticeRecord
+from notices.records import Address, BuyerRecord, DeadlineRecord, NoticeRecord
+from notices.tokens import create_token
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 UTC = dt.UTC

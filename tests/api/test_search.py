@@ -1,6 +1,5 @@
 """Full text and CPV rows are kept by the database (triggers, expression index), per vendor."""
 
-import datetime as dt
 
 import pytest
 from django.db import connection

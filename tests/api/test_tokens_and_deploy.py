@@ -16,9 +16,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
-from notices.auth import create_token
 from notices.models import ApiToken, OfficerMembership
-from tests.api.conftest import Api, user_with_token
+from tests.api.conftest import Api
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,12 +136,12 @@ def test_production_settings_pass_check_deploy(tmp_path):
 
 
 def test_an_unexpected_error_is_a_500_in_the_error_shape_without_details(db, monkeypatch, caplog):
-    import notices.api
+    import notices.api.notices
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(notices.api.search, "page", boom)
+    monkeypatch.setattr(notices.api.notices.search, "page", boom)
     with caplog.at_level(logging.ERROR, logger="tracker.api"):
         response = Api().get("/api/notices")
     assert response.status_code == 500

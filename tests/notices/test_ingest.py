@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from notices.ingest import ingest
+from notices.ingest.fetch import read_file
+from notices.ingest.write import ingest
 from notices.models import Buyer, Deadline, Notice, NoticeVersion, Rejection
-from notices.sources import read_file
 from tests.conftest import corpus_path
 from tests.httpserver import Response
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from notices.ingest.samples import render
 from notices.models import Buyer, Notice
-from notices.samples import render
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ Retry-After, size cap, redirects checked hop by hop."""
 import pytest
 from django.test import override_settings
 
-from notices.sources import FetchError, expand, fetch, read_file
+from notices.ingest.fetch import FetchError, expand, fetch, read_file
 from tests.httpserver import Response
 
 

@@ -8,12 +8,12 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from notices import readers, store
-from notices.ingest import write_all
+from notices.ingest.fetch import Payload
+from notices.ingest.read import Outcome
+from notices.ingest.write import write_all
 from notices.models import Buyer, ContactPoint, Notice, NoticeCpv, NoticeVersion, Rejection
-from notices.reading import Outcome
 from notices.records import DeadlineRecord, Encoded
 from notices.search import text_ids
-from notices.sources import Payload
 from tests.conftest import corpus_path
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from notices import store
 from notices.models import Buyer, OfficerMembership
-from notices.records import BuyerRecord, DeadlineRecord, Identifier, LotRecord, NoticeRecord, Phone, Address
+from notices.records import Address, BuyerRecord, DeadlineRecord, Identifier, LotRecord, NoticeRecord, Phone
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 PASSWORD = "a-long-enough-password-1"

@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from icalendar import Calendar
 
-from scheduler.mail import ics_uid
+from notices.display import ics_uid
 from tests.pages.conftest import buyer_record, days, save
 
 pytestmark = pytest.mark.django_db

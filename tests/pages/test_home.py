@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from notices.forms import PAGE_SIZE
+from notices.web.forms import PAGE_SIZE
 from tests.pages.conftest import buyer_record, days, lang, save
 
 pytestmark = pytest.mark.django_db

@@ -89,9 +89,9 @@ def test_the_follow_form_offers_the_notices_own_deadlines_and_lots(client, notic
 
 
 def test_the_notice_link_of_the_reminder_mails_is_this_page(client, notice):
-    from scheduler import links
+    from notices import display
 
-    path = links.notice_url(notice.pk).split("8000", 1)[1]
+    path = display.notice_url(notice.pk).split("8000", 1)[1]
     assert client.get(path).status_code == 200
     assert Notice.objects.count() == 1
 

@@ -3,8 +3,9 @@
 import pytest
 from icalendar import Calendar
 
+from notices.display import ics_uid
 from scheduler import links, planning
-from scheduler.mail import Builder, ics_uid
+from scheduler.mail import Builder
 from scheduler.models import Reminder, Subscription
 from tests.pages.conftest import lang
 

@@ -11,6 +11,8 @@ import pytest
 from pypdf import PdfReader
 
 from notices import pdf
+from notices.pdf import context as pdf_context
+from notices.pdf import render as pdf_render
 from notices.records import LotRecord
 from tests.httpserver import Response
 from tests.pdf.conftest import BEFORE_DEADLINE, pdf_text, save, seed_record
@@ -106,16 +108,16 @@ def test_the_fetcher_refuses_the_network_and_the_file_system_even_for_raw_html(h
 
 
 def test_the_fetcher_serves_data_urls_and_its_own_static_files_only():
-    fetcher = pdf._fetcher()
+    fetcher = pdf_render.fetcher()
     data = fetcher.fetch("data:text/plain;base64," + base64.b64encode(b"hello").decode())
     assert data.read() == b"hello"
-    own = fetcher.fetch((pdf.STATIC_DIR / "summary.css").as_uri())
+    own = fetcher.fetch((pdf_render.STATIC_DIR / "summary.css").as_uri())
     assert b"@page" in own.read()
     for url in (
         "file:///etc/hostname",
-        (pdf.STATIC_DIR / ".." / ".." / ".." / ".." / "tracker" / "settings.py").as_uri(),
-        pdf.STATIC_DIR.as_uri() + "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/tracker/settings.py",
-        "file://evil.example/" + str(pdf.STATIC_DIR / "summary.css"),
+        (pdf_render.STATIC_DIR / ".." / ".." / ".." / ".." / "tracker" / "settings.py").as_uri(),
+        pdf_render.STATIC_DIR.as_uri() + "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/tracker/settings.py",
+        "file://evil.example/" + str(pdf_render.STATIC_DIR / "summary.css"),
         "http://127.0.0.1/x.png",
         "https://example.com/x.png",
         "ftp://example.com/x",
@@ -145,7 +147,7 @@ def test_huge_input_is_capped_and_renders_quickly(db):
     elapsed = time.monotonic() - started
     text = " ".join(pdf_text(content).split())
     assert "The description is shortened here" in text and "More lots than fit in a summary" in text
-    assert f"LOT-{pdf.MAX_LOTS - 1}" in text
+    assert f"LOT-{pdf_context.MAX_LOTS - 1}" in text
     assert len(content) < 3_000_000
     assert elapsed < 30, f"{elapsed:.1f} s"
 

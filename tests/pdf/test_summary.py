@@ -9,6 +9,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from notices import pdf
+from notices.pdf import context as pdf_context
+from notices.pdf import render as pdf_render
 from notices.readers import text as ft
 from notices.records import DeadlineRecord, LotRecord
 from tests.pdf.conftest import (
@@ -218,7 +220,7 @@ def test_lots_with_the_same_deadlines_share_one_group(db):
 
 def markup(notice, lang="en"):
     with translation.override(lang):
-        return render_to_string(pdf.TEMPLATE, pdf.summary_context(notice, lang, BEFORE_DEADLINE))
+        return render_to_string(pdf_render.TEMPLATE, pdf_context.summary_context(notice, lang, BEFORE_DEADLINE))
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
@@ -226,7 +228,7 @@ def test_the_xml_parser_gives_the_same_pdf_as_the_html_parser(db, lang):
     """render_pdf parses the template's markup with expat (pdf._xml_root), 3 ms faster than WeasyPrint's
     HTML parser; the document must be the very same, or the shortcut has drifted from HTML.__init__."""
     html = markup(save(many_lots(3)), lang)
-    assert pdf._xml_root(html) is not None  # the template is well-formed XML
+    assert pdf_render.xml_root(html) is not None  # the template is well-formed XML
     assert pdf.html_to_pdf(html, well_formed=True) == pdf.html_to_pdf(html)
 
 
@@ -235,7 +237,7 @@ def test_notice_text_that_xml_does_not_allow_goes_through_the_html_parser(db):
         seed_record(), source_id="http://example.fi/control", title="Hankinta\x0bosa\x01 yksi"
     )
     notice = save(record)
-    assert pdf._xml_root(markup(notice)) is None
+    assert pdf_render.xml_root(markup(notice)) is None
     text = flat(pdf_text(pdf.render_pdf(notice, "fi", BEFORE_DEADLINE)))
     assert "Hankinta" in text and "yksi" in text and "Kymenlaakson Liitto" in text
 

@@ -12,9 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("fi", "sv")
 
 
-def read_po(path: Path) -> dict[str, str]:
-    """msgid (with msgctxt + \\x04 in front when there is one) -> msgstr; fuzzy entries are left out,
-    as msgfmt leaves them out."""
+def read_po(path: Path) -> dict:
+    """msgid (with msgctxt + \\x04 in front when there is one) -> msgstr, and (msgid, n) -> msgstr[n] for
+    plural forms, as gettext's own catalogue keys them; fuzzy entries are left out, as msgfmt leaves them out."""
     entries, current, field, fuzzy = {}, {}, None, False
 
     def finish():
@@ -23,7 +23,12 @@ def read_po(path: Path) -> dict[str, str]:
             key = current["msgid"]
             if "msgctxt" in current:
                 key = current["msgctxt"] + "\x04" + key
-            entries[key] = current.get("msgstr", "")
+            if "msgid_plural" in current:
+                for name, value in current.items():
+                    if name.startswith("msgstr["):
+                        entries[(key, int(name[7:-1]))] = value
+            else:
+                entries[key] = current.get("msgstr", "")
         current, fuzzy = {}, False
 
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
@@ -44,14 +49,16 @@ def read_po(path: Path) -> dict[str, str]:
 
 def source_messages() -> set[str]:
     """Every label the PDF summary translates: {% translate %} / {% blocktranslate %} in templates/pdf,
-    gettext calls in notices/pdf.py."""
+    gettext calls in notices/pdf/ and in notices/display.py (the labels and formats it shares)."""
     messages = set()
     for template in (ROOT / "templates" / "pdf").rglob("*.html"):
         text = template.read_text(encoding="utf-8")
         messages |= set(re.findall(r'{% translate "([^"]+)" %}', text))
         for body in re.findall(r"{% blocktranslate[^%]*%}(.*?){% endblocktranslate %}", text, re.S):
             messages.add(re.sub(r"{{ (\w+) }}", r"%(\1)s", body))
-    code = (ROOT / "notices" / "pdf.py").read_text(encoding="utf-8")
+    code = "\n".join(
+        path.read_text(encoding="utf-8") for path in [*(ROOT / "notices" / "pdf").glob("*.py"), ROOT / "notices" / "display.py"]
+    )
     messages |= set(re.findall(r'\b(?:_|gettext|gettext_lazy)\("([^"]+)"\)', code))
     messages |= {f"{ctx}\x04{msg}" for ctx, msg in re.findall(r'pgettext_lazy\("([^"]+)", "([^"]+)"\)', code)}
     return messages

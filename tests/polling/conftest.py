@@ -14,8 +14,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from notices import polling
+from notices.ingest.fetch import forget_host_waits
 from notices.models import Source
-from notices.sources import forget_host_waits
 
 UTC = dt.UTC
 ADMINS = [("Operator", "ops@example.fi")]

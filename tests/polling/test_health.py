@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from notices import polling
-from notices.auth import create_token
 from notices.models import Rejection, Source
+from notices.tokens import create_token
 from tests.conftest import corpus_path
 from tests.httpserver import Response
 from tests.polling.conftest import ago, make_source, poll_now

@@ -9,8 +9,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from notices import polling
+from notices.ingest.fetch import request
 from notices.models import Notice
-from notices.sources import request
 from tests.conftest import corpus_path
 from tests.httpserver import Response
 from tests.polling.conftest import make_source, poll_now

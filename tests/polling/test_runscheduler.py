@@ -58,15 +58,27 @@ def test_runscheduler_polls_a_due_source(http_server, tmp_path):
     assert Source.objects.get().healthy
 
 
-def test_the_scheduler_hook_registers_the_poll_job(settings):
+def test_the_clock_runs_the_poll_job_the_notices_core_registered(settings):
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from scheduler import jobs
     from scheduler.dispatch import Dispatcher
 
-    assert "notices.polling.register" in settings.SCHEDULER_JOB_HOOKS  # put there by tracker/settings.py
+    settings.SCHEDULER_JOB_HOOKS = []  # not through a hook: the notices core registered it (notices.clock)
     scheduler = BackgroundScheduler(timezone="UTC")
     jobs.configure(scheduler, [Dispatcher("a")], tick=1)
     job = scheduler.get_job("poll-sources")
     assert job.trigger.interval.total_seconds() == settings.POLL_TICK
     assert job.max_instances == 1 and job.coalesce
+
+
+def test_poll_sources_false_leaves_the_poll_job_out(settings):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from scheduler import jobs
+    from scheduler.dispatch import Dispatcher
+
+    settings.POLL_SOURCES = False
+    scheduler = BackgroundScheduler(timezone="UTC")
+    jobs.configure(scheduler, [Dispatcher("a")], tick=1)
+    assert scheduler.get_job("poll-sources") is None and scheduler.get_job("dispatch") is not None

@@ -310,21 +310,14 @@ def test_one_click_unsubscribe_from_the_mail_needs_no_login(smtp, client):
     assert client.post(path.replace("unsubscribe/", "unsubscribe/x")).status_code == 400
 
 
-def test_the_pdf_summary_is_attached_when_notices_pdf_exists(smtp, monkeypatch):
-    import sys
-    import types
-
+def test_the_pdf_summary_is_attached_and_rendered_once_for_the_batch(smtp, monkeypatch):
     calls = []
 
     def render_summary(notice, lang):
         calls.append((notice.pk, lang))
         return (f"notice-{notice.pk}.pdf", "application/pdf", b"%PDF-1.7 test")
 
-    import notices
-
-    fake = types.SimpleNamespace(render_summary=render_summary)
-    monkeypatch.setitem(sys.modules, "notices.pdf", fake)
-    monkeypatch.setattr(notices, "pdf", fake, raising=False)
+    monkeypatch.setattr("notices.pdf.render_summary", render_summary)
     with time_machine.travel(NOW, tick=False):
         notice = save_notice([("tender", DEADLINE)]).notice
         subscribe(notice, email="a@example.fi", before=("P7D",), language="sv")

@@ -13,9 +13,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from notices.auth import create_token
 from notices.models import OfficerMembership
 from notices.search import buyers_for
+from notices.tokens import create_token
 
 
 class Command(BaseCommand):

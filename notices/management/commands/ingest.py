@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 from django.core.management.base import BaseCommand, CommandError
 
 from notices import readers
-from notices.ingest import Tally, write_all
-from notices.reading import read_all
-from notices.sources import expand
+from notices.ingest.fetch import expand
+from notices.ingest.read import read_all
+from notices.ingest.write import Tally, write_all
 
 
 class Command(BaseCommand):

@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from notices.ingest import Tally, ingest
-from notices.samples import payloads
-from notices.sources import Payload
+from notices.ingest.fetch import Payload
+from notices.ingest.samples import payloads
+from notices.ingest.write import Tally, ingest
 
 
 class Command(BaseCommand):

@@ -16,6 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from notices import clock
 from scheduler import jobs
 from scheduler.dispatch import Dispatcher
 
@@ -73,7 +74,7 @@ class Command(BaseCommand):
         logging.getLogger("apscheduler.scheduler").addFilter(jobs.SkippedTickFilter())
         logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
 
-        pool = ThreadPoolExecutor(len(dispatchers) + 2 + len(getattr(settings, "SCHEDULER_JOB_HOOKS", [])))
+        pool = ThreadPoolExecutor(len(dispatchers) + 2 + len(clock.jobs()) + len(settings.SCHEDULER_JOB_HOOKS))
         scheduler = BackgroundScheduler(executors={"default": pool}, timezone="UTC")
         jobs.configure(scheduler, dispatchers, tick=tick)
         scheduler.start()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from notices import feeds, views
+from notices.web import feeds, views
 
 app_name = "notices"
 urlpatterns: list = [

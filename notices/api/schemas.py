@@ -12,7 +12,8 @@ from pydantic import AfterValidator, Field, model_validator
 
 from notices.models import ApiToken, BuyerIdentifier, ContactPoint, Lot, NoticeVersion
 
-def _unstorable(value) -> bool:
+
+def unstorable(value) -> bool:
     """Text a database cannot store: a NUL character or a lone UTF-16 surrogate (JSON allows both)."""
     if isinstance(value, str):
         if "\x00" in value:
@@ -23,9 +24,9 @@ def _unstorable(value) -> bool:
             return True
         return False
     if isinstance(value, dict):
-        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+        return any(unstorable(k) or unstorable(v) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return any(_unstorable(v) for v in value)
+        return any(unstorable(v) for v in value)
     return False
 
 
@@ -36,7 +37,7 @@ class InputSchema(Schema):
     @classmethod
     def _storable(cls, data):
         raw = getattr(data, "_obj", data)  # ninja wraps inputs in a DjangoGetter
-        if _unstorable(raw if isinstance(raw, (dict, list, str)) else getattr(raw, "__dict__", None)):
+        if unstorable(raw if isinstance(raw, (dict, list, str)) else getattr(raw, "__dict__", None)):
             raise ValueError("text must not contain NUL characters or lone surrogates")
         return data
 

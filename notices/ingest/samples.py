@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
+from notices.vocab import HELSINKI
+
 SAMPLES_DIR = Path(settings.BASE_DIR) / "samples"
 # file -> (format, the URL a web page says it came from)
 SAMPLES = {

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -19,42 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from notices import search
+from notices.display import KIND_LABELS, LANGUAGE_LABELS, SOURCE_LABELS
 from notices.errors import Invalid as SearchInvalid
-from notices.readers import text as ft
-from notices.records import SOURCES
+from notices.vocab import FOLLOWABLE_KINDS, HELSINKI, SOURCES
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
-
-SOURCE_LABELS = {
-    "eforms": _("eForms (TED, Hilma)"),
-    "fi-web": _("Buyers' web pages"),
-    "ocds": _("OCDS"),
-    "officer": _("Published here"),
-}
-KIND_LABELS = {
-    "tender": _("Tender deadline"),
-    "participation": _("Requests to participate"),
-    "questions": _("Questions deadline"),
-    "opening": _("Opening of tenders"),
-    "interest": _("Expressions of interest"),
-}
-# Why a deadline read from free text needs a person's eye (notices.readers.text), as a bidder reads it.
-REVIEW_REASONS = {
-    ft.DATE_ONLY: _("no time of day was given: read as 23.59"),
-    ft.DST_GAP: _("that local time does not exist (clocks go forward): moved to the hour after"),
-    ft.DST_AMBIGUOUS: _("that local time happens twice (clocks go back): read as the earlier one"),
-    ft.WEEKDAY_MISMATCH: _("the weekday written does not match the date"),
-    ft.TIME_RANGE: _("a time range was given: read as its end"),
-    ft.CONFLICT: _("the notice gives more than one time for this deadline"),
-    ft.YEAR_INFERRED: _("no year was given: taken from the publication date"),
-}
-
-
-def review_reasons(reasons) -> list[str]:
-    """A deadline's ``review_reasons`` in the active language (one the page does not know, as stored)."""
-    return [str(REVIEW_REASONS.get(reason, reason)) for reason in reasons]
 BEFORE_LABELS = {"P7D": _("7 days before"), "P1D": _("1 day before"), "PT2H": _("2 hours before")}
-LANGUAGE_LABELS = {"fi": _("Finnish"), "sv": _("Swedish"), "en": _("English")}
 PAGE_SIZE = 20
 
 
@@ -125,8 +93,6 @@ class FollowForm(forms.Form):
     )
 
     def __init__(self, *args, notice, **kwargs):
-        from scheduler.planning import FOLLOWABLE_KINDS
-
         super().__init__(*args, **kwargs)
         kinds = {d.kind for d in notice.deadlines.all() if d.active}
         followable = [k for k in FOLLOWABLE_KINDS if k in kinds] or ["tender"]
@@ -153,7 +119,6 @@ STATE_LABELS = {
     "cancelled": _("cancelled"),
     "skipped": _("skipped: already past"),
 }
-FOLLOW_CLOSED = _("This call is closed: there is nothing to remind you of.")
 FOLLOW_LIMITED = _("Too many subscriptions in a short time; try again later.")
 
 

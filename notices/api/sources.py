@@ -10,8 +10,9 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from notices import polling
-from notices.auth import request_user
-from notices.errors import Forbidden, Unauthorized, responses
+from notices.api.auth import request_user
+from notices.api.errors import responses
+from notices.errors import NotAllowed, Unauthorized
 from notices.models import Source
 
 router = Router(tags=["sources"])
@@ -53,7 +54,7 @@ def list_sources(request):
     if user is None:
         raise Unauthorized("Send a staff user's API token (Authorization: Bearer <token>), or log in.")
     if not user.is_staff:
-        raise Forbidden("Only staff users can see the sources.")
+        raise NotAllowed("Only staff users can see the sources.")
     now = timezone.now()
     out = []
     for source in Source.objects.order_by("name", "pk"):

@@ -7,13 +7,13 @@ import dataclasses
 import gc
 import multiprocessing
 from collections import deque
-from itertools import islice
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from notices import readers
+from notices.ingest.fetch import Payload, load
 from notices.records import Encoded, IngestError, NoticeRecord, RawPayload
-from notices.sources import Payload, load
 
 
 @dataclass

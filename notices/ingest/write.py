@@ -15,9 +15,9 @@ from itertools import islice
 from django.db import DatabaseError, transaction
 
 from notices import store
-from notices.reading import Outcome, parse
+from notices.ingest.fetch import Payload
+from notices.ingest.read import Outcome, parse
 from notices.records import RawPayload
-from notices.sources import Payload
 
 
 @dataclass

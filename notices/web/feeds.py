@@ -2,7 +2,8 @@
 
 Both take the home page's filters (``?q=&cpv=&buyer=&within=&source=``, checked by the same
 ``SearchForm``, found by the same ``notices.search`` functions). The calendar's events are the ones the
-reminder mails attach (``scheduler.mail``): the same UID ``deadline-<notice>-<lot or all>-<kind>@host``
+reminder mails attach (``notices.display.deadline_event``): the same UID
+``deadline-<notice>-<lot or all>-<kind>@host``
 and SEQUENCE, so a calendar that has both the feed and a mailed .ics keeps one event per deadline and
 moves it when a corrigendum moves the deadline.
 """
@@ -23,9 +24,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from notices import search
-from notices.forms import SearchForm
+from notices.display import deadline_event, ics_bytes, local_time
 from notices.models import Buyer, Deadline, Notice
-from scheduler import mail
+from notices.vocab import LANGUAGES
+from notices.web.forms import SearchForm
 
 FEED_SIZE = 50
 CALENDAR_SIZE = 2000
@@ -43,7 +45,7 @@ def _filters(request, now: dt.datetime) -> search.Filters:
 
 def _language(request) -> str:
     lang = request.GET.get("lang") or (translation.get_language() or "fi")[:2]
-    return lang if lang in mail.LANGUAGES else "fi"
+    return lang if lang in LANGUAGES else "fi"
 
 
 class NoticesFeed(Feed):
@@ -77,7 +79,7 @@ class NoticesFeed(Feed):
         buyers = ", ".join(b.names.get(self.lang) or b.name for b in notice.buyers.all())
         parts = [buyers]
         if notice.next_deadline:
-            parts.append(_("Deadline: %(when)s (Finnish time)") % {"when": mail.local_time(notice.next_deadline)})
+            parts.append(_("Deadline: %(when)s (Finnish time)") % {"when": local_time(notice.next_deadline)})
         return " — ".join(p for p in parts if p)
 
     def item_link(self, notice):
@@ -98,7 +100,7 @@ class NoticesFeed(Feed):
 
 
 def calendar_response(events: list[dict], filename: str) -> HttpResponse:
-    response = HttpResponse(mail.ics_bytes(events), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(ics_bytes(events), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "no-cache"
     return response
@@ -106,9 +108,8 @@ def calendar_response(events: list[dict], filename: str) -> HttpResponse:
 
 def deadline_events(deadlines, lang: str) -> list[dict]:
     """VEVENT dicts for deadlines (with their notice loaded), exactly as the reminder mails build them."""
-    builder = mail.Builder()
     with translation.override(lang):
-        return [builder._event(d.notice, d.lot, d.kind, d.sequence, d.at, lang) for d in deadlines]
+        return [deadline_event(d.notice, d.lot, d.kind, d.sequence, d.at, lang) for d in deadlines]
 
 
 @require_safe

@@ -5,10 +5,10 @@ no private, loopback or link-local hosts (a notice URL must not make the tracker
 ``INGEST_ALLOW_PRIVATE_HOSTS`` lifts that for tests and closed installations. Redirects are followed by
 hand so every hop is checked.
 
-``request()`` is the one HTTP exchange under ``fetch()`` and the scheduled sources (notices/polling.py):
+``request()`` is the one HTTP exchange under ``fetch()`` and the scheduled sources (notices/polling/):
 it also makes conditional requests (ETag / Last-Modified, 304), POSTs JSON (TED's and Hilma's search
 endpoints), sends at most one request at a time per host (per process), and turns a long Retry-After
-into ``RateLimited`` instead of sleeping through it.
+into ``ServerAskedToWait`` instead of sleeping through it.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ class HTTPStatusError(FetchError):
         self.status = status
 
 
-class RateLimited(HTTPStatusError):
+class ServerAskedToWait(HTTPStatusError):
     """429 (or 503 with Retry-After): the server asks us to come back later; ``retry_after`` is how many
     seconds it asked for (None when it did not say)."""
 
@@ -152,7 +152,7 @@ def request(
     * At most one request at a time per host in this process (``host_lock``); between retries the lock
       is released.
     * Retries with backoff on 429/5xx and network errors; a Retry-After up to ``max_wait`` seconds is
-      waited for, a longer one ends the exchange at once with ``RateLimited`` (and later requests to
+      waited for, a longer one ends the exchange at once with ``ServerAskedToWait`` (and later requests to
       that host in this process wait or fail the same way until the time has passed).
     """
     session = session or requests.Session()
@@ -185,7 +185,7 @@ def request(
         if status >= 400:
             retry_after = _retry_after(answer.get("Retry-After"))
             if status == 429 or (status == 503 and retry_after):
-                raise RateLimited(_status_text(status, retry_after), current, status, retry_after)
+                raise ServerAskedToWait(_status_text(status, retry_after), current, status, retry_after)
             raise HTTPStatusError(f"the server answered HTTP {status}", current, status)
         return Fetched(current, status, data, answer)
     raise FetchError(f"more than {MAX_REDIRECTS} redirects", url)
@@ -227,7 +227,7 @@ def _send(session, method, url, headers, body, max_wait) -> tuple[int, Mapping[s
     for attempt in range(1, attempts + 1):
         waited = _host_wait_until.get(origin, 0.0) - time.monotonic()
         if waited > max_wait:
-            raise RateLimited(
+            raise ServerAskedToWait(
                 f"the server asked us not to come back for another {waited:.0f} s (Retry-After)",
                 url,
                 429,
@@ -267,7 +267,7 @@ def _send(session, method, url, headers, body, max_wait) -> tuple[int, Mapping[s
         delay = _retry_after(response.headers.get("Retry-After"))
         if delay is not None and delay > max_wait:
             _host_wait_until[origin] = time.monotonic() + delay
-            raise RateLimited(_status_text(response.status_code, delay), url, response.status_code, delay)
+            raise ServerAskedToWait(_status_text(response.status_code, delay), url, response.status_code, delay)
         time.sleep(min(_backoff(attempt) if delay is None else delay, max_wait))
     raise AssertionError("unreachable")
 

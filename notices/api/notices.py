@@ -5,7 +5,7 @@ cursor pages), ``GET /api/notices/{id}`` (the ingest contract's fields plus lots
 Helsinki time, versions and what each changed), ``GET /api/notices/{id}/summary.pdf``,
 ``GET /api/buyers/{identifier}``, ``GET /api/deadlines``.
 
-Officers (``Authorization: Bearer <API token>``; see notices/auth.py and notices/officers.py):
+Officers (``Authorization: Bearer <API token>``; see notices/api/auth.py and notices/officers.py):
 drafts under ``/api/officer/drafts``, published notices under ``/api/officer/notices/{notice id}``.
 Errors: the one shape of notices/errors.py.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -24,11 +23,9 @@ from ninja import Query, Router, Status
 from pydantic import Field
 
 from notices import officers, pdf, search
-from notices.auth import TokenAuth
-from notices.errors import NotFound, responses
-from notices.models import Buyer, Draft, Notice
-from notices.records import SOURCES
-from notices.schemas import (
+from notices.api.auth import TokenAuth
+from notices.api.errors import responses
+from notices.api.schemas import (
     BuyerOut,
     DeadlineKind,
     DeadlineList,
@@ -36,16 +33,17 @@ from notices.schemas import (
     DraftPatch,
     InputSchema,
     Instant,
-    _unstorable,
     MeOut,
     NoticeList,
     NoticeOut,
     OfficerNoticeList,
     OfficerNoticeOut,
     ValidationOut,
+    unstorable,
 )
-
-HELSINKI = ZoneInfo("Europe/Helsinki")
+from notices.errors import NotFound
+from notices.models import Buyer, Draft, Notice
+from notices.vocab import HELSINKI, SOURCES
 
 router = Router(tags=["notices"])
 officer_router = Router(tags=["officers"], auth=TokenAuth())
@@ -299,7 +297,7 @@ def notice_summary_pdf(request, notice_id: int, lang: Literal["fi", "sv", "en"] 
     description="`identifier` in any written form (0206714-5, FI02067145, FI-PRO:0206714-5) or the buyer's id.",
 )
 def get_buyer(request, identifier: str):
-    if _unstorable(identifier) or len(identifier) > 200:
+    if unstorable(identifier) or len(identifier) > 200:
         raise NotFound("No buyer has that identifier.")
     buyer = search.buyers_for(identifier).order_by("pk").first()
     if buyer is None and identifier.isdigit() and len(identifier) < 12:

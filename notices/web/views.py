@@ -19,31 +19,30 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from notices import officers, pdf, search, store
-from notices.forms import (
+from notices import errors, officers, pdf, search, store
+from notices.display import (
+    FIELD_LABELS,
     KIND_LABELS,
     LANGUAGE_LABELS,
-    PAGE_SIZE,
     SOURCE_LABELS,
-    FollowForm,
-    OfficerForms,
-    SearchForm,
+    local_time,
+    money,
     review_reasons,
+    time_left,
+    utc_time,
 )
 from notices.models import Buyer, Draft, Notice
-from scheduler.mail import local_time, time_left, utc_time
-
-KIND_ORDER = {k: i for i, k in enumerate(("questions", "interest", "participation", "tender", "opening"))}
+from notices.vocab import KIND_ORDER, LANGUAGES, natural_key
+from notices.web.forms import PAGE_SIZE, FollowForm, OfficerForms, SearchForm
 
 
 def page_language() -> str:
     lang = (get_language() or "").split("-")[0]
-    return lang if lang in pdf.LANGUAGES else pdf.LANGUAGES[0]
+    return lang if lang in LANGUAGES else LANGUAGES[0]
 
 
 # --- shared bits --------------------------------------------------------------------------------------
@@ -180,11 +179,11 @@ def notice_context(notice: Notice, follow_form: FollowForm | None = None) -> dic
     now = timezone.now()
     lang = page_language()
     language = notice.language or ""
-    lots = sorted(notice.lots.all(), key=lambda lot: _natural(lot.lot_id))
+    lots = sorted(notice.lots.all(), key=lambda lot: natural_key(lot.lot_id))
     lot_titles = {lot.lot_id: (lot.titles or {}).get(lang) or lot.title for lot in lots}
     deadlines = sorted(
         notice.deadlines.filter(active=True),
-        key=lambda d: (d.lot != "", _natural(d.lot), KIND_ORDER.get(d.kind, 9), d.at),
+        key=lambda d: (d.lot != "", natural_key(d.lot), KIND_ORDER.get(d.kind, 9), d.at),
     )
     rows = [
         {
@@ -230,12 +229,12 @@ def notice_context(notice: Notice, follow_form: FollowForm | None = None) -> dic
                 "id": lot.lot_id,
                 "title": lot_titles.get(lot.lot_id, ""),
                 "cpv": lot.cpv or [],
-                "value": _money(lot.estimated_value, notice.currency),
+                "value": money(lot.estimated_value, notice.currency),
             }
             for lot in lots
         ],
         "cpv": notice.all_cpv or notice.cpv or [],
-        "estimated_value": _money(notice.estimated_value, notice.currency),
+        "estimated_value": money(notice.estimated_value, notice.currency),
         "links": [{"href": _http(link), "text": link} for link in notice.links or []],
         "source": {
             "name": SOURCE_LABELS.get(notice.source, notice.source),
@@ -256,18 +255,6 @@ def _groups(rows: list[dict]) -> list[dict]:
             groups.append({"lot": row["lot"], "lot_title": row["lot_title"], "rows": []})
         groups[-1]["rows"].append(row)
     return groups
-
-
-def _natural(lot_id: str) -> tuple:
-    """LOT-2 before LOT-10."""
-    digits = "".join(ch for ch in lot_id if ch.isdigit())
-    return (lot_id.rstrip("0123456789"), int(digits[:18]) if digits else -1, lot_id)
-
-
-def _money(value, currency: str) -> str:
-    if value is None:
-        return ""
-    return f"{number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}".strip()
 
 
 def _http(url: str | None) -> str:
@@ -320,7 +307,7 @@ def _history(notice: Notice) -> list[dict]:
                 items.append({"type": "added", "what": where(c), "new": when(c.get("new"))})
         for c in changes.get("removed", []):
             items.append({"type": "removed", "what": where(c), "old": when(c.get("old"))})
-        fields = list(dict.fromkeys(str(pdf.FIELD_LABELS.get(f, f)) for f in changes.get("fields", [])))
+        fields = list(dict.fromkeys(str(FIELD_LABELS.get(f, f)) for f in changes.get("fields", [])))
         if fields:
             items.append({"type": "fields", "fields": ", ".join(fields)})
         history.append(
@@ -341,8 +328,8 @@ def notice_summary_pdf(request, pk: int):
     Without ``lang`` the page language (cookie, Accept-Language, then LANGUAGE_CODE) is used."""
     notice = get_object_or_404(Notice, pk=pk)
     lang = request.GET.get("lang") or page_language()
-    if lang not in pdf.LANGUAGES:
-        return HttpResponseBadRequest(f"lang must be one of {', '.join(pdf.LANGUAGES)}\n", content_type="text/plain")
+    if lang not in LANGUAGES:
+        return HttpResponseBadRequest(f"lang must be one of {', '.join(LANGUAGES)}\n", content_type="text/plain")
     return pdf.summary_response(request, notice, lang)
 
 
@@ -401,9 +388,9 @@ def _service(call, *args, **kwargs):
     """Call notices.officers: not found is 404, not allowed is 403 (the others are the caller's)."""
     try:
         return call(*args, **kwargs)
-    except officers.NotFound as exc:
+    except errors.NotFound as exc:
         raise Http404(exc.message) from None
-    except officers.NotAllowed as exc:
+    except errors.NotAllowed as exc:
         raise PermissionDenied(exc.message) from None
 
 
@@ -448,8 +435,8 @@ def officer_new(request):
             data["buyer"] = buyers[0][0]
         try:
             draft = _service(officers.create_draft, request.user, data)
-        except officers.Invalid as exc:
-            forms.show(exc.errors)
+        except errors.Invalid as exc:
+            forms.show(exc.fields)
         else:
             messages.success(request, _("Draft saved."))
             return redirect("notices:officer_draft", draft.pk)
@@ -488,9 +475,9 @@ def officer_draft(request, draft_id: int):
                 else:
                     messages.success(request, _("Draft saved."))
                 return redirect("notices:officer_draft", draft.pk)
-            except officers.Invalid as exc:
-                forms.show(exc.errors)
-            except officers.WrongState as exc:
+            except errors.Invalid as exc:
+                forms.show(exc.fields)
+            except errors.Conflict as exc:
                 forms.general.append(exc.message)
     return render(request, "officer/edit.html", {"forms": forms, "draft": draft, "mode": "draft"}, status=status)
 
@@ -521,9 +508,9 @@ def officer_notice(request, notice_id: int):
                         messages.success(request, _("Correction published as version %(number)s.")
                                          % {"number": change.version.number})
                     return redirect("notices:officer_notice", notice_id)
-            except officers.Invalid as exc:
-                forms.show(exc.errors)
-            except officers.WrongState as exc:
+            except errors.Invalid as exc:
+                forms.show(exc.fields)
+            except errors.Conflict as exc:
                 forms.general.append(exc.message)
     return render(
         request, "officer/edit.html",
@@ -538,7 +525,7 @@ def officer_cancel(request, notice_id: int):
     if request.method == "POST":
         try:
             _service(officers.cancel, request.user, notice_id)
-        except officers.WrongState:
+        except errors.Conflict:
             messages.info(request, _("This notice was already cancelled."))
         else:
             messages.success(request, _("The notice is cancelled. Its followers are told."))

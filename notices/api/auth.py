@@ -1,9 +1,4 @@
-"""API tokens: ``Authorization: Bearer <secret>``.
-
-A token belongs to a user. The secret (``ptk_`` + 43 random URL-safe characters) is shown once, when it
-is made (admin or ``manage.py create_token``); only its SHA-256 is stored, so a database leak reveals no
-usable token, and the lookup is by that hash (an index hit, no per-token comparison loop). Revoked,
-expired tokens and inactive users are refused.
+"""API authentication: ``Authorization: Bearer <secret>`` with an API token (``notices.tokens``).
 
 Roles follow from the user, not the token: any token user is a *bidder* (manages their own
 subscriptions); a user with an ``OfficerMembership`` is an *officer* of that buyer; staff may act as an
@@ -17,49 +12,16 @@ address gets 429 until the window ends.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import secrets
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja.security.http import HttpAuthBase
 
 from notices.errors import RateLimited, Unauthorized
-from notices.models import ApiToken, Buyer, OfficerMembership
-
-SECRET_PREFIX = "ptk_"
-LAST_USED_RESOLUTION = dt.timedelta(minutes=5)  # last_used_at is written at most this often
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def create_token(user, name: str = "", expires_at: dt.datetime | None = None) -> tuple[ApiToken, str]:
-    """A new token for ``user``; returns (row, secret). Show the secret once: it cannot be recovered."""
-    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user, name=name, prefix=secret[:12], token_hash=hash_secret(secret), expires_at=expires_at
-    )
-    return token, secret
-
-
-def token_for(secret: str | None) -> ApiToken | None:
-    """The live token whose secret this is, or None."""
-    if not secret or len(secret) > 200:
-        return None
-    token = (
-        ApiToken.objects.select_related("user").filter(token_hash=hash_secret(secret), revoked_at=None).first()
-    )
-    now = timezone.now()
-    if token is None or not token.user.is_active or (token.expires_at and token.expires_at <= now):
-        return None
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token
+from notices.models import ApiToken
+from notices.tokens import SECRET_PREFIX, token_for
 
 
 def bearer(request: HttpRequest) -> str | None:
@@ -69,9 +31,17 @@ def bearer(request: HttpRequest) -> str | None:
     return value if scheme.lower() == "bearer" and value else None
 
 
-def _client(request: HttpRequest) -> str:
-    from scheduler.following import client_ip  # the one place that knows how to read it behind a proxy
+def client_ip(request: HttpRequest) -> str | None:
+    """REMOTE_ADDR; behind a proxy (``SECURE_PROXY_SSL_HEADER`` set, i.e. BEHIND_PROXY) the last
+    X-Forwarded-For entry, the address the proxy itself saw."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR") or None
 
+
+def _client(request: HttpRequest) -> str:
     return client_ip(request) or "unknown"
 
 
@@ -80,18 +50,15 @@ def _failures_key(request: HttpRequest) -> str:
 
 
 def _check_not_locked(request: HttpRequest) -> None:
-    limit = getattr(settings, "API_AUTH_FAILURES", 20)
+    limit = settings.API_AUTH_FAILURES
     if limit and cache.get(_failures_key(request), 0) >= limit:
-        wait = getattr(settings, "API_AUTH_FAILURE_WINDOW", 600)
-        raise RateLimited(
-            "Too many requests with an invalid token from your address; try again later.",
-            headers={"Retry-After": str(wait)},
-        )
+        wait = settings.API_AUTH_FAILURE_WINDOW
+        raise RateLimited("Too many requests with an invalid token from your address; try again later.", wait=wait)
 
 
 def _count_failure(request: HttpRequest) -> None:
     key = _failures_key(request)
-    window = getattr(settings, "API_AUTH_FAILURE_WINDOW", 600)
+    window = settings.API_AUTH_FAILURE_WINDOW
     if not cache.add(key, 1, window):
         try:
             cache.incr(key)
@@ -138,11 +105,3 @@ class TokenAuth(HttpAuthBase):
         if token is None:
             raise Unauthorized("Send an API token: Authorization: Bearer <token>.")
         return token
-
-
-def officer_buyers(user) -> list[Buyer]:
-    return list(Buyer.objects.filter(officers__user=user).order_by("name", "pk"))
-
-
-def is_officer_of(user, buyer_id: int) -> bool:
-    return bool(user.is_staff) or OfficerMembership.objects.filter(user=user, buyer_id=buyer_id).exists()
