@@ -409,6 +409,7 @@ def _default_review_body() -> dict:
     # Finland's review body for public procurement: the Market Court (markkinaoikeus).
     return {
         "name": "Markkinaoikeus",
+        "names": {"sv": "Marknadsdomstolen", "en": "Market Court"},
         "company_id": "3006157-6",
         "street": "Radanrakentajantie 5",
         "postal_code": "00520",
@@ -462,6 +463,9 @@ class DraftEforms(models.Model):
         null=True, blank=True, help_text="BT-536; empty: the first of a month at least 30 days after closing"
     )
     contract_months = models.PositiveSmallIntegerField(default=12, help_text="BT-36, the contract's duration")
+    tender_validity_months = models.PositiveSmallIntegerField(
+        default=3, help_text="BT-98, how long a tender must remain valid"
+    )
     predicted_value_over_threshold = models.BooleanField(default=True, help_text="Hilma FI-30")
     eu_applicable = models.BooleanField(default=False, help_text="Hilma FI-20")
     updated_at = models.DateTimeField(default=timezone.now)

@@ -20,6 +20,8 @@ What goes where (the README's "eForms export" table lists every field):
   eForms lot ids (``LOT-0001``; ``notices.export.fields.problems`` says so beside the field).
 * Deadlines belong to lots in eForms: a procedure-level deadline goes into every lot that has no deadline
   of that kind of its own. Each keeps the UTC offset the officer wrote (date and time both carry it).
+  Hilma's E3 has no tender opening (its rule FI-E3-BT-132 forbids it): a national notice leaves the
+  opening out (``fields.problems`` says so beside the deadline).
 * CPV: the first code is the main classification (BT-262), the rest additional (BT-263); a lot without
   codes of its own gets the procedure's main code (BT-262-Lot is mandatory).
 * Languages: the notice language (BT-702) and each other language in which the procedure title, its
@@ -74,6 +76,11 @@ _CRITERION_NAMES = {
     "quality": {"fi": "Laatu", "sv": "Kvalitet", "en": "Quality"},
     "cost": {"fi": "Kustannukset", "sv": "Kostnad", "en": "Cost"},
 }
+_PROCUREMENT_ACT = {
+    "fi": "Laki julkisista hankinnoista ja käyttöoikeussopimuksista (1397/2016)",
+    "sv": "Lag om offentlig upphandling och koncession (1397/2016)",
+    "en": "Act on Public Procurement and Concession Contracts (1397/2016)",
+}
 _CHANGE_TEXTS = {
     "update-add": {"fi": "Ilmoitusta on korjattu.", "sv": "Meddelandet har rättats.", "en": "The notice was corrected."},
     "cancel": {"fi": "Hankinta on peruttu.", "sv": "Upphandlingen har avbrutits.", "en": "The procurement was cancelled."},
@@ -94,6 +101,10 @@ class Organisation:
     email: str = ""
     phone: str = ""
     url: str = ""
+    names: tuple[tuple[str, str], ...] = ()  # (language, name) where the name differs by language
+
+    def name_in(self, language: str) -> str:
+        return dict(self.names).get(language) or self.name
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,7 @@ class Fields:
     review_body: Organisation | None = None
     contract_start: dt.date | None = None  # BT-536
     contract_months: int | None = 12  # BT-36
+    tender_validity_months: int | None = 3  # BT-98
     predicted_value_over_threshold: bool = True
     eu_applicable: bool = False
 
@@ -348,7 +360,8 @@ def _organisation(parent, org_id: str, org: Organisation, languages: list[str], 
     if org.url:
         cbc(company, "WebsiteURI", org.url)
     cbc(cac(company, "PartyIdentification"), "ID", org_id, schemeName="organization")
-    cbc(cac(company, "PartyName"), "Name", org.name, languageID=LANGUAGES[languages[0]])
+    for language in languages:  # a multilingual notice names each party in each of its languages
+        cbc(cac(company, "PartyName"), "Name", org.name_in(language), languageID=LANGUAGES[language])
     address = cac(company, "PostalAddress")
     if org.street:
         cbc(address, "StreetName", org.street)
@@ -383,8 +396,9 @@ def _procedure_terms(root, notice: Notice, languages: list[str]) -> None:
     if notice.kind == "national":
         reference = cac(terms, "ProcurementLegislationDocumentReference")
         cbc(reference, "ID", "LocalLegalBasis")
-        _texts(reference, "DocumentDescription", {lang: notice.fields.local_legal_basis for lang in languages},
-               languages[:1])
+        act = notice.fields.local_legal_basis
+        names = _PROCUREMENT_ACT if act == _PROCUREMENT_ACT["fi"] else {}
+        _texts(reference, "DocumentDescription", {lang: names.get(lang, act) for lang in languages}, languages)
     request = cac(terms, "TendererQualificationRequest")
     cbc(cac(request, "SpecificTendererRequirement"), "TendererRequirementTypeCode", "epo-procurement-document",
         listName="exclusion-grounds-source")
@@ -447,6 +461,8 @@ def _lot(root, notice: Notice, languages: list[str], view: LotView) -> None:
     submission_url = fields.submission_url or (links[0] if links else "")
     if submission_url and fields.submission_method != "not-allowed":
         cbc(cac(terms, "TenderRecipientParty"), "EndpointID", submission_url)
+    if fields.tender_validity_months:
+        cbc(cac(terms, "TenderValidityPeriod"), "DurationMeasure", fields.tender_validity_months, unitCode="MONTH")
     appeal = cac(terms, "AppealTerms")
     information = cac(appeal, "AppealInformationParty")
     cbc(cac(information, "PartyIdentification"), "ID", BUYER_ORG, schemeName="organization")
@@ -470,7 +486,7 @@ def _lot(root, notice: Notice, languages: list[str], view: LotView) -> None:
             element = cac(process, period)
             cbc(element, date_name, _date(at))
             cbc(element, time_name, _time(at))
-    opening = view.deadlines.get("opening")
+    opening = None if national else view.deadlines.get("opening")  # E3 has no opening (FI-E3-BT-132)
     if opening is not None:
         event = cac(process, "OpenTenderEvent")
         cbc(event, "OccurrenceDate", _date(opening))

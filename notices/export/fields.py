@@ -26,6 +26,7 @@ EDITABLE = (
     "legal_basis", "national_legislation", "local_legal_basis", "procedure_type", "contract_nature",
     "buyer_legal_type", "buyer_activity", "buyer_nuts", "performance_nuts", "submission_method",
     "submission_url", "tender_languages", "award_criteria", "review_body", "contract_start", "contract_months",
+    "tender_validity_months",
     "predicted_value_over_threshold", "eu_applicable",
 )
 # eForms code list of each coded field (labels in fi/sv/en from the SDK's translations/code_*.xml).
@@ -142,13 +143,16 @@ def effective(row, content: dict) -> build.Fields:
         review_body=organisation(review) if review else None,
         contract_start=v["contract_start"],
         contract_months=v["contract_months"],
+        tender_validity_months=v["tender_validity_months"],
         predicted_value_over_threshold=bool(v["predicted_value_over_threshold"]),
         eu_applicable=bool(v["eu_applicable"]),
     )
 
 
 def organisation(data: dict) -> build.Organisation:
-    return build.Organisation(**{k: str(data.get(k) or "") for k in build.Organisation.__dataclass_fields__})
+    plain = {k: str(data.get(k) or "") for k in build.Organisation.__dataclass_fields__ if k != "names"}
+    names = tuple(sorted((str(k), str(v)) for k, v in (data.get("names") or {}).items() if v))
+    return build.Organisation(**plain, names=names)
 
 
 def update(row, data: dict, *, now=None) -> list[Finding]:
@@ -235,10 +239,21 @@ def check(row) -> list[Finding]:
     return found
 
 
-def problems(content: dict, row) -> list[Finding]:
+def problems(content: dict, row, kind: str | None = None) -> list[Finding]:
     """What keeps this draft and its eForms fields from becoming an eForms notice, before any rule runs:
-    the fields' own checks and eForms-shaped lot ids (``LOT-0001``: the ids TED and Hilma will show back)."""
+    the fields' own checks and eForms-shaped lot ids (``LOT-0001``: the ids TED and Hilma will show back);
+    for a national notice, a warning beside each opening deadline, which E3 has no place for."""
     found = check(row)
+    if kind == "national":
+        for i, deadline in enumerate(content.get("deadlines") or []):
+            if deadline.get("kind") == "opening":
+                found.append(Finding(
+                    rule="TRACKER-E3-OPENING", severity="WARN", location="", field="BT-132(d)-Lot",
+                    path=("deadlines", i, "at"),
+                    messages={"fi": "Kansallisessa ilmoituksessa (E3) ei ole tarjousten avaamisen aikaa; se jätetään pois.",
+                              "sv": "Ett nationellt meddelande (E3) har ingen tid för öppnande av anbud; den utelämnas.",
+                              "en": "A national notice (E3) has no tender opening time; it is left out."},
+                ))
     for i, lot in enumerate(content.get("lots") or []):
         if not _LOT_ID.match(str(lot.get("id") or "")):
             found.append(_finding(
@@ -310,6 +325,8 @@ _PROCEDURE = {
     "BT-36-Lot": ("eforms", "contract_months"),
     "BT-537-Lot": ("eforms", "contract_months"),
     "BT-31-Procedure": ("lots",),
+    "BT-98-Lot": ("eforms", "tender_validity_months"),
+    "OPA-98-Lot-Number": ("eforms", "tender_validity_months"),
     "FI-11": ("eforms", "national_legislation"),
     "FI-30": ("eforms", "predicted_value_over_threshold"),
     "FI-20": ("eforms", "eu_applicable"),
@@ -331,10 +348,13 @@ _DEADLINE_FIELDS = {"BT-131": "tender", "BT-1311": "participation", "BT-13": "qu
 _INDEX = re.compile(r"(ProcurementProjectLot|Organization)\[(\d+)\]")
 
 
-def form_path(field_id: str | None, location: str, content: dict | None) -> tuple | None:
-    """The officer's form field an eForms field is, at the place in the XML a rule fired; None if none."""
+def form_path(field_id: str | None, location: str, content: dict | None, kind: str | None = None) -> tuple | None:
+    """The officer's form field an eForms field is, at the place in the XML a rule fired; None if none.
+    (A national notice's legal basis is always "other": what an officer can change there is the act.)"""
     if not field_id:
         return None
+    if kind == "national" and field_id == "BT-01-notice":
+        return ("eforms", "local_legal_basis")
     content = content or {}
     where = {name: int(index) for name, index in _INDEX.findall(location or "")}
     if field_id in _PROCEDURE:

@@ -73,6 +73,7 @@ def buyer_organisation(draft: Draft, content: dict, row: DraftEforms) -> build.O
         email=contact.get("email") or "",
         phone=contact.get("phone") or "",
         url=contact.get("url") or "",
+        names=tuple(sorted((k, v) for k, v in (buyer.names or {}).items() if v and k != language)),
     )
 
 
@@ -178,7 +179,7 @@ def check(draft: Draft, kind: str, *, now: dt.datetime | None = None) -> validat
     content = draft.payload or {}
     xml = build.build(_notice(draft, row, kind, now=now, notice_uuid=notice_uuid, reason=reason))
     report = validate.check(xml, kind, context=content)
-    report.findings[:0] = fields.problems(content, row)
+    report.findings[:0] = fields.problems(content, row, kind)
     return report
 
 

@@ -284,9 +284,43 @@ def transpiled(name: str, phase: str) -> Path:
         executable.set_parameter(_SCHXSLT_PHASE, processor.make_string_value(phase))
         temp = folder / f".{name}-{phase}.{os.getpid()}.xsl"
         executable.transform_to_file(source_file=str(source), output_file=str(temp))
+        temp.write_text(fix_tunnelling(temp.read_text(encoding="utf-8")), encoding="utf-8")
         os.replace(temp, target)
         TIMINGS[f"transpile {name} {phase}"] = time.monotonic() - started
     return target
+
+
+_FALLBACK = re.compile(
+    r'(<template match="\*" mode="([^"]+)" priority="-10">)'
+    r'<apply-templates select="@\*" mode="#current"/><apply-templates select="node\(\)" mode="#current"/>'
+    r"(</template>)"
+)
+_RESET = (
+    '<with-param name="Q{http://dmaus.name/ns/2023/schxslt}pattern" '
+    'as="Q{http://www.w3.org/2001/XMLSchema}string*" tunnel="yes" select="()"/>'
+)
+
+
+def fix_tunnelling(xslt: str) -> str:
+    """Correct one defect of SchXslt2's output (commit 446f8b7, transpile.xsl lines 334-336).
+
+    Each rule template records its pattern in a tunnel parameter and calls ``next-match``, so a later rule
+    of the same pattern on the same node is suppressed, as Schematron wants (the first matching rule of a
+    pattern wins). The catch-all template reached at the end of that chain then applies templates to the
+    node's children without resetting the parameter, and tunnel parameters pass through: every rule of a
+    pattern that fired on an ancestor is suppressed on the descendants. Measured here: a notice without a
+    procedure description (BR-BT-00024-0022) passed. The fix passes an empty pattern list to the children,
+    which is what the transpiler means (each node starts afresh)."""
+    fixed, count = _FALLBACK.subn(
+        lambda m: m.group(1)
+        + f'<apply-templates select="@*" mode="#current">{_RESET}</apply-templates>'
+        + f'<apply-templates select="node()" mode="#current">{_RESET}</apply-templates>'
+        + m.group(3),
+        xslt,
+    )
+    if not count:
+        raise RuntimeError("the transpiled Schematron has no catch-all template to correct: has SchXslt2 changed?")
+    return fixed
 
 
 def _validator(name: str, phase: str):
@@ -336,10 +370,10 @@ def svrl(xml: bytes, kind: str, subtype: str) -> list[bytes]:
 
 def check_rules(xml: bytes, kind: str, subtype: str, *, context=None) -> list[Finding]:
     """Every failed assertion and every report of the publisher's Schematron rules, as findings."""
-    return read_svrl(svrl(xml, kind, subtype), rule_sets(kind, subtype).name, context=context)
+    return read_svrl(svrl(xml, kind, subtype), rule_sets(kind, subtype).name, context=context, kind=kind)
 
 
-def read_svrl(reports: list[bytes], name: str = "eu", *, context=None) -> list[Finding]:
+def read_svrl(reports: list[bytes], name: str = "eu", *, context=None, kind: str | None = None) -> list[Finding]:
     """Findings from SVRL reports: ours, or the one TED keeps for a submitted notice (``name``: the rule
     set whose files say which field each rule concerns)."""
     from notices.export import fields
@@ -364,7 +398,7 @@ def read_svrl(reports: list[bytes], name: str = "eu", *, context=None) -> list[F
                     field=field_id,
                     labels=labels(field_id),
                     messages=requirement(test, fired.tag.endswith("successful-report")),
-                    path=fields.form_path(field_id, location, context),
+                    path=fields.form_path(field_id, location, context, kind or name),
                     test=test,
                 )
             )
@@ -404,7 +438,7 @@ def _field_of(fired: etree._Element, rule: str) -> str | None:
     # Hilma's rules: FI-E3-BT-105-Procedure-1, FI-E3-FI-11-1, FI-125-2.
     match = re.fullmatch(r"FI-(?:[A-Z]?\d+|E\d|CEI|T0\d|X0\d)-((?:BT|OPP|OPT|OPA)-[\w()-]+?|FI-[\w-]+?)-\d+", rule)
     if match:
-        return match.group(1)
+        return re.sub(r"_(\w)_", r"(\1)", match.group(1))
     match = re.fullmatch(r"FI-(\d+)-\d+", rule)
     if match:
         return f"FI-{match.group(1)}"
