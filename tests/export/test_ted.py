@@ -55,7 +55,7 @@ def test_the_client_speaks_the_specification(fake):
     }
     client = ted.Client()
     assert client.submit(b"<ContractNotice/>", author_email="hankinnat@example.fi") == ted.Submitted(True, f"{fake.url}/r")
-    method, path, _query, headers, body = fake.requests[-1]
+    _method, _path, _query, headers, body = fake.requests[-1]
     assert headers["Authorization"] == f"Bearer {fake.token}" and b'"noticeAuthorEmail": "hankinnat@example.fi"' in body
     assert client.validate(b"<ContractNotice/>", language="fi") == SVRL_FAILED
     sent = json.loads(fake.requests[-1][4])
