@@ -397,3 +397,129 @@ class Source(models.Model):
             raise ValidationError({"url": "An API base URL must be http(s), or empty for the default."})
         if self.interval < 60:
             raise ValidationError({"interval": "Poll at most once a minute (60 seconds or more)."})
+
+
+# --- eForms export and submission (notices/export/) --------------------------------------------------------
+
+
+def _default_award_criteria() -> list:
+    return [{"type": "price", "weight": 100}]
+
+
+def _default_review_body() -> dict:
+    # Finland's review body for public procurement: the Market Court (markkinaoikeus).
+    return {
+        "name": "Markkinaoikeus",
+        "names": {"sv": "Marknadsdomstolen", "en": "Market Court"},
+        "company_id": "3006157-6",
+        "street": "Radanrakentajantie 5",
+        "postal_code": "00520",
+        "city": "Helsinki",
+        "nuts": "FI1B1",
+        "country": "FI",
+        "email": "markkinaoikeus@oikeus.fi",
+        "phone": "+358 29 564 3300",
+        "url": "https://www.oikeus.fi/markkinaoikeus",
+    }
+
+
+class DraftEforms(models.Model):
+    """What an eForms notice needs that an officer's draft does not say (one row per draft, made with the
+    defaults below the first time it is asked for: ``notices.export.fields.of``). Empty text means "derived"
+    (contract nature from the main CPV code, the place of performance from the buyer's NUTS code, the
+    submission URL from the first link, the tender languages from the notice language); the form shows the
+    value in use either way. ``notice_uuid`` and ``procedure_uuid`` (BT-701, BT-04) are given at the first
+    export and never change: the notice keeps its identity at TED and Hilma."""
+
+    draft = models.OneToOneField(Draft, on_delete=models.CASCADE, related_name="eforms", primary_key=True)
+    notice_uuid = models.UUIDField(null=True, blank=True, unique=True, help_text="BT-701 of the contract notice")
+    procedure_uuid = models.UUIDField(null=True, blank=True, help_text="BT-04, the procedure identifier")
+    legal_basis = models.CharField(max_length=20, default="32014L0024", help_text="BT-01 of an EU notice")
+    national_legislation = models.CharField(
+        max_length=40, default="procurement-legislation", help_text="Hilma FI-11 (or defence-legislation)"
+    )
+    local_legal_basis = models.CharField(
+        max_length=400,
+        default="Laki julkisista hankinnoista ja käyttöoikeussopimuksista (1397/2016)",
+        help_text="BT-01(f) of a national notice",
+    )
+    procedure_type = models.CharField(max_length=20, default="open", help_text="BT-105")
+    contract_nature = models.CharField(max_length=20, blank=True, help_text="BT-23; empty: from the main CPV")
+    buyer_legal_type = models.CharField(max_length=20, default="body-pl", help_text="BT-11")
+    buyer_activity = models.CharField(max_length=20, default="gen-pub", help_text="BT-10")
+    buyer_nuts = models.CharField(max_length=5, blank=True, help_text="BT-507 (NUTS 3, e.g. FI1C5)")
+    performance_nuts = models.CharField(
+        max_length=5, blank=True, help_text="BT-5071; empty: the buyer's NUTS code"
+    )
+    submission_method = models.CharField(max_length=20, default="required", help_text="BT-17")
+    submission_url = models.CharField(max_length=500, blank=True, help_text="BT-18; empty: the first link")
+    tender_languages = models.JSONField(
+        default=list, blank=True, help_text="BT-97, ISO 639-1; empty: the notice language"
+    )
+    award_criteria = models.JSONField(
+        default=_default_award_criteria, blank=True, help_text="BT-539/540/541: [{type, weight, description}]"
+    )
+    review_body = models.JSONField(default=_default_review_body, blank=True, help_text="OPT-301 review body")
+    contract_start = models.DateField(
+        null=True, blank=True, help_text="BT-536; empty: the first of a month at least 30 days after closing"
+    )
+    contract_months = models.PositiveSmallIntegerField(default=12, help_text="BT-36, the contract's duration")
+    tender_validity_months = models.PositiveSmallIntegerField(
+        default=3, help_text="BT-98, how long a tender must remain valid"
+    )
+    predicted_value_over_threshold = models.BooleanField(default=True, help_text="Hilma FI-30")
+    eu_applicable = models.BooleanField(default=False, help_text="Hilma FI-20")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"eForms fields of draft {self.draft_id}"
+
+
+class EformsNotice(models.Model):
+    """One eForms notice made from an officer's notice: the contract notice itself or a change notice (a
+    correction or a cancellation, each with its own BT-701 naming the original), for Hilma (national, E3)
+    or TED (EU, subtype 16); the XML exported and, for TED, what became of its submission."""
+
+    class Kind(models.TextChoices):
+        NATIONAL = "national"
+        EU = "eu"
+
+    class State(models.TextChoices):
+        EXPORTED = "exported"  # made; not sent anywhere by us
+        SUBMITTED = "submitted"  # TED accepted it for publication
+        VALIDATION_FAILED = "validation-failed"  # TED's validation refused it; see report
+        PUBLISHED = "published"  # TED published it (publication_number)
+        STOPPED = "stopped"  # publication stopped before it happened
+        NOT_PUBLISHED = "not-published"
+        ERROR = "error"  # TED could not be reached or answered with an error; see last_error
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="eforms_notices")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    notice_uuid = models.UUIDField(help_text="BT-701 of this XML")
+    version_id = models.CharField(max_length=2, default="01", help_text="BT-757")
+    based_on = models.PositiveIntegerField(
+        default=0, help_text="The public notice's version it was made from (0: an unpublished draft)"
+    )
+    change_reason = models.CharField(max_length=20, blank=True, help_text="BT-140: empty, update-add or cancel")
+    changes = models.CharField(max_length=40, blank=True, help_text="BT-758: <uuid>-<version> it changes")
+    xml = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.EXPORTED)
+    state_changed_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    report_url = models.CharField(max_length=1000, blank=True)
+    report = models.JSONField(default=list, blank=True, help_text="The failed rules, as findings")
+    publication_number = models.CharField(max_length=40, blank=True)
+    publication_date = models.DateField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["draft", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "notice_uuid", "version_id"], name="unique_eforms_notice"),
+        ]
+        indexes = [models.Index(fields=["notice_uuid"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.notice_uuid}-{self.version_id} ({self.state})"

@@ -165,3 +165,18 @@ POLL_SOURCES = env.boolean("POLL_SOURCES", True)  # false: runscheduler does not
 PDF_CACHE_DIR = env.string("PDF_CACHE_DIR", str(VAR_DIR / "cache" / "pdf"))  # rendered summaries, per host
 PDF_CACHE_MAX_AGE_DAYS = env.integer("PDF_CACHE_MAX_AGE_DAYS", 7)  # older cached files are pruned
 PDF_RENDER_TIMEOUT = env.integer("PDF_RENDER_TIMEOUT", 20)  # seconds; a render on the main thread is stopped
+
+# --- eForms export, validation and TED submission (notices/export/) -----------------------------------
+# The publishers' rules: the eForms SDK (schemas, Schematron, field labels) and Hilma's national SDK, read
+# where they are, never copied; SchXslt2 turns the Schematron into XSLT that Saxon-HE (saxonche) runs.
+_SHARED = BASE_DIR.parent / "shared"
+EFORMS_SDK_DIR = env.string("EFORMS_SDK_DIR", str(_SHARED / "corpus" / "eforms-sdk-1.15.1"))
+HILMA_SDK_DIR = env.string("HILMA_SDK_DIR", str(_SHARED / "corpus" / "hilma-sdk"))
+SCHXSLT_TRANSPILER = env.string("SCHXSLT_TRANSPILER", str(_SHARED / "tools" / "schxslt2" / "transpile.xsl"))
+# Transpiled rules (XSLT), one folder per hash of the rules and the transpiler: made once, ahead of need
+# (manage.py warm_eforms_rules), by a long-lived process, never in a web request.
+EFORMS_RULES_CACHE_DIR = env.string("EFORMS_RULES_CACHE_DIR", str(VAR_DIR / "cache" / "eforms-rules"))
+TED_ESENDER_URL = env.string("TED_ESENDER_URL", "https://api.ted.europa.eu").rstrip("/")  # /v3/notices/submit
+TED_ESENDER_TOKEN = env.string("TED_ESENDER_TOKEN")  # the API key, sent as "Authorization: Bearer ..."
+TED_ESENDER_TIMEOUT = env.integer("TED_ESENDER_TIMEOUT", 60)  # seconds per request
+TED_NOTICE_AUTHOR_EMAIL = env.string("TED_NOTICE_AUTHOR_EMAIL")  # metadata.noticeAuthorEmail; empty: buyer's
