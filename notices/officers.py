@@ -41,6 +41,7 @@ from notices.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
 from notices.models import Buyer, Draft, Notice, OfficerMembership
 from notices.readers.ids import identify, phone
 from notices.records import Address, BuyerRecord, DeadlineRecord, Identifier, LotRecord, NoticeRecord
+from notices.search import buyers_for
 from notices.vocab import CLOSING_KINDS
 
 # (earlier kind, later kind, strictly before?) within the procedure and within each lot.
@@ -86,7 +87,6 @@ def may_act_for(user, buyer_id: int) -> bool:
 
 def _buyer_for_new_draft(user, identifier: str | None) -> Buyer:
     if identifier:
-        from notices.search import buyers_for
 
         ident = identify(identifier)
         if ident is not None and ident.valid is False:

@@ -8,6 +8,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from notices.export import validate
+
 
 class Command(BaseCommand):
     help = "Transpile (cache on disk) and compile the eForms Schematron rules the exports need."
@@ -17,7 +19,6 @@ class Command(BaseCommand):
                             help="only these rules (default: both)")
 
     def handle(self, *args, kind=None, **options):
-        from notices.export import validate
 
         started = time.monotonic()
         timings = validate.warm(kind or validate.KINDS)
