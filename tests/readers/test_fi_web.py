@@ -416,7 +416,8 @@ TOKENS = [
 @cache
 def _seed_pages() -> tuple[bytes, ...]:
     corpus = corpus_path("fi-web")
-    pages = sorted(corpus.glob("*.html")) + sorted(DATA.glob("*.html"))
+    labelled = sorted((DATA.parent / "fi-web-labelled").glob("*/*.html"))
+    pages = sorted(corpus.glob("*.html")) + sorted(DATA.glob("*.html")) + labelled
     return tuple(p.read_bytes() for p in pages)
 
 
@@ -457,8 +458,10 @@ def test_fuzzed_pages_give_records_or_an_ingest_error(
     url = data.draw(
         st.sampled_from([None, "http://www.kymenlaakso.fi/", "https://www.narpes-vatten.fi/aktuellt"])
     )
+    charset = data.draw(st.sampled_from([None, "iso-8859-1", "utf-8", "no-such-charset", "utf-16"]))
     try:
-        records = fi_web.read(page, url)
+        reading = fi_web.explain(page, url, charset)
+        records = reading.records
     except IngestError as error:
         assert str(error)
         return
@@ -470,6 +473,7 @@ def test_fuzzed_pages_give_records_or_an_ingest_error(
         for deadline in record.deadlines:
             assert deadline.at.utcoffset() is not None
         json.dumps(record.as_json())
+    assert all(item.reason for item in reading.items)
 
 
 # --------------------------------------------------------------------------------------------------------
