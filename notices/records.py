@@ -163,6 +163,10 @@ class NoticeRecord:
     # What the reader read around but could not use (an impossible deadline date): stored with the
     # notice and shown to operators; not part of the as_json() contract.
     warnings: tuple[str, ...] = ()
+    # Other ids the same notice may already be stored under: what an earlier version of the reader called
+    # it (fi-web: the first reader took the page's heading for an unlinked item's). The store finds a
+    # notice by them when its source_id is not found. In as_json() only when there are any.
+    aliases: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.source not in SOURCES:
@@ -188,6 +192,7 @@ class NoticeRecord:
             "cpv": list(self.cpv),
             "links": list(self.links),
             "published_at": self.published_at.isoformat() if self.published_at else None,
+            **({"aliases": list(self.aliases)} if self.aliases else {}),
         }
 
 
@@ -247,7 +252,7 @@ class RawPayload:
 
 # Fields added to the records after notices were first stored. While empty they stay out of the content
 # hash, so a notice read again after the upgrade is still the version it was (not a new one).
-_ADDED_LATER = frozenset({"review_reasons"})
+_ADDED_LATER = frozenset({"review_reasons", "aliases"})
 
 
 def _plain(value):

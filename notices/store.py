@@ -155,7 +155,9 @@ def save_many(entries: Sequence[Entry]) -> list[Change | DatabaseError]:
 
     for index, entry in enumerate(entries):
         key = (entry.source, entry.record.source_id)
-        if entry.record.changes is None and key not in stored and named[key] == 1:
+        # (A record with aliases may be a notice stored under another id: it is looked up like an update.)
+        independent = entry.record.changes is None and not entry.record.aliases
+        if independent and key not in stored and named[key] == 1:
             run.append(index)  # new, and independent of every other entry: order does not matter
         else:
             flush()  # what came before is written before this one, as save() one by one would
@@ -247,6 +249,8 @@ def _save(entry: Entry) -> Change:
                 change.fields.append(name)
             setattr(notice, name, value)
     notice.updated_at = now
+    if notice.source_id != record.source_id and notice.source_id in record.aliases:
+        notice.source_id = record.source_id  # found by an earlier reader's id: it takes the current one
     buyers = [_upsert_buyer(b, key) for b, key in zip(record.buyers, entry.encoded.buyer_keys)]
     notice.save()
     _sync_lots(notice, record)
@@ -336,6 +340,12 @@ _STORED_SQL = (
 _FIND_SQL = (
     f"SELECT {_NOTICE.get_field('source_id').column}, {_NOTICE.pk.column} FROM {_NOTICE.db_table} "
     f"WHERE {_NOTICE.get_field('source').column} = %s AND {_NOTICE.get_field('source_id').column} IN (%s, %s)"
+)
+
+
+_ALIAS_SQL = (
+    f"SELECT {_NOTICE.get_field('source_id').column}, {_NOTICE.pk.column} FROM {_NOTICE.db_table} "
+    f"WHERE {_NOTICE.get_field('source').column} = %%s AND {_NOTICE.get_field('source_id').column} IN (%s)"
 )
 
 
@@ -467,7 +477,19 @@ def _find_notice(record: NoticeRecord, source: str) -> Notice | None:
         if version is not None:
             return version.notice
     pk = next((found[key] for key in keys if key in found), None)
+    if pk is None and record.aliases:
+        pk = _find_by_alias(record, source)
     return Notice.objects.get(pk=pk) if pk is not None else None
+
+
+def _find_by_alias(record: NoticeRecord, source: str) -> int | None:
+    """The notice stored under one of the record's other ids (what an earlier reader called it), the
+    first of them that is; only when the record's own id is not stored."""
+    aliases = list(record.aliases)[:100]
+    with connection.cursor() as cursor:
+        cursor.execute(_ALIAS_SQL % ", ".join(["%s"] * len(aliases)), [source, *aliases])
+        found = dict(cursor.fetchall())
+    return next((found[alias] for alias in aliases if alias in found), None)
 
 
 def _notice_values(record: NoticeRecord) -> dict:

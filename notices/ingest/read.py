@@ -25,13 +25,14 @@ class Outcome:
     raw: RawPayload | None = None  # the payload as the store keeps it, when read for writing
     changes: list = field(default_factory=list)  # store.Change, once written
     errors: list[str] = field(default_factory=list)
+    items: list = field(default_factory=list)  # the reader's report per item (fi-web's ItemReport)
 
 
 def parse(payload: Payload, fmt: str | None = None) -> Outcome:
     """Read only (dry run): records, or the error."""
     outcome = Outcome(payload.origin)
     try:
-        outcome.fmt, outcome.records = readers.read(payload.data, fmt, url=payload.url)
+        outcome.fmt, outcome.records, outcome.items = readers.explain(payload.data, fmt, url=payload.url)
     except IngestError as exc:
         outcome.fmt = fmt
         outcome.errors.append(str(exc.at(payload.origin)))

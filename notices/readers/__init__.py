@@ -1,7 +1,8 @@
 """Readers turn bytes into ``NoticeRecord``s. They are pure: no database, settings or network.
 
-``read(data, fmt=None, url=None)`` picks the reader (``fmt`` or sniffed from the bytes) and returns
-``(fmt, records)``, or raises ``IngestError`` saying what is wrong.
+``read(data, fmt=None, url=None, charset=None)`` picks the reader (``fmt`` or sniffed from the bytes) and
+returns ``(fmt, records)``, or raises ``IngestError`` saying what is wrong; ``explain`` also returns the
+reader's report per item (fi-web).
 """
 
 from __future__ import annotations
@@ -34,6 +35,22 @@ def detect(data: bytes) -> str:
     raise IngestError(f"not a notice format this tracker reads (eForms XML, OCDS JSON, HTML); it starts {head!r}")
 
 
-def read(data: bytes, fmt: str | None = None, url: str | None = None) -> tuple[str, list[NoticeRecord]]:
+def read(
+    data: bytes, fmt: str | None = None, url: str | None = None, charset: str | None = None
+) -> tuple[str, list[NoticeRecord]]:
+    """``charset``: the HTTP response's, which the fi-web reader uses for a page that declares none."""
+    fmt, records, _items = explain(data, fmt, url, charset)
+    return fmt, records
+
+
+def explain(
+    data: bytes, fmt: str | None = None, url: str | None = None, charset: str | None = None
+) -> tuple[str, list[NoticeRecord], list]:
+    """``read``, and the reader's report on every item it considered where it makes one (fi-web's
+    ``ItemReport``: taken or not, why, suspicious); [] for formats whose documents are the notices."""
     fmt = fmt or detect(data)
-    return fmt, reader(fmt).read(data, url=url)
+    module = reader(fmt)
+    if hasattr(module, "explain"):
+        reading = module.explain(data, url=url, charset=charset)
+        return fmt, reading.records, reading.items
+    return fmt, module.read(data, url=url), []

@@ -54,45 +54,68 @@ YEAR_INFERRED = "no year given; the year was inferred from the publication date"
 # Dates and times
 # ---------------------------------------------------------------------------------------------------------
 
-_MONTHS = {
-    # Finnish (partitive, as in "20. toukokuuta 2016", and nominative) and Swedish month names.
-    **{
-        name: number
-        for number, names in enumerate(
-            (
-                ("tammikuuta", "tammikuu", "januari", "jan"),
-                ("helmikuuta", "helmikuu", "februari", "feb"),
-                ("maaliskuuta", "maaliskuu", "mars", "mar"),
-                ("huhtikuuta", "huhtikuu", "april", "apr"),
-                ("toukokuuta", "toukokuu", "maj"),
-                ("kesäkuuta", "kesäkuu", "juni", "jun"),
-                ("heinäkuuta", "heinäkuu", "juli", "jul"),
-                ("elokuuta", "elokuu", "augusti", "aug"),
-                ("syyskuuta", "syyskuu", "september", "sep", "sept"),
-                ("lokakuuta", "lokakuu", "oktober", "okt"),
-                ("marraskuuta", "marraskuu", "november", "nov"),
-                ("joulukuuta", "joulukuu", "december", "dec"),
-            ),
-            start=1,
-        )
-        for name in names
-    }
+# Finnish month names are a stem and "kuu" with any case ending ("maaliskuuta", "maaliskuun",
+# "maaliskuu"); Swedish ones are names or abbreviations ("februari", "feb.").
+_FI_MONTH_STEMS = ("tammi", "helmi", "maalis", "huhti", "touko", "kesä", "heinä", "elo", "syys", "loka", "marras", "joulu")
+_SV_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("januari", "jan"),
+            ("februari", "febr", "feb"),
+            ("mars", "mar"),
+            ("april", "apr"),
+            ("maj",),
+            ("juni", "jun"),
+            ("juli", "jul"),
+            ("augusti", "aug"),
+            ("september", "sept", "sep"),
+            ("oktober", "okt"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
 }
-_MONTH_ALTERNATION = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
+_FI_MONTH = rf"(?:{'|'.join(_FI_MONTH_STEMS)})kuu(?:ta|n|hun|lle|ssa|sta)?"
+_MONTH_ALTERNATION = _FI_MONTH + "|" + "|".join(sorted(map(re.escape, _SV_MONTHS), key=len, reverse=True))
+_FI_MONTH_WORD = re.compile(rf"({'|'.join(_FI_MONTH_STEMS)})kuu", re.I)
+
+
+def month_number(name: str) -> int | None:
+    """The month a Finnish (any inflection) or Swedish month name or abbreviation names, or None."""
+    word = name.lower().rstrip(".")
+    if m := _FI_MONTH_WORD.match(word):
+        return _FI_MONTH_STEMS.index(m.group(1)) + 1
+    return _SV_MONTHS.get(word)
+
 
 _NUMERIC_DATE = re.compile(r"(?<![\d.])(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>\d{4})(?!\d)")
 _SHORT_DATE = re.compile(r"(?<![\d.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?!\s?\d)")
 _ISO_DATE = re.compile(r"(?<![\d-])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)")
+# "20. toukokuuta 2016", "den 3 februari 2026", "7 okt. 2024"; and without the year, read like "3.2." is.
 _NAMED_DATE = re.compile(
-    rf"(?<![\d.])(?P<d>\d{{1,2}})\.?\s+(?P<mon>{_MONTH_ALTERNATION})\.?\s+(?P<y>\d{{4}})(?!\d)", re.I
+    rf"(?<![\d.])(?P<d>\d{{1,2}})(?:\.\s*|\s+)(?P<mon>{_MONTH_ALTERNATION})\b\.?(?:\s+|,\s*)(?P<y>\d{{4}})(?!\d)", re.I
 )
+_NAMED_SHORT_DATE = re.compile(
+    rf"(?<![\d.])(?P<d>\d{{1,2}})(?:\.\s*|\s+)(?P<mon>{_MONTH_ALTERNATION})\b\.?(?!\s*,?\s*\d{{4}})", re.I
+)
+# "maaliskuun 15. päivänä 2026": the month (genitive) first.
+_MONTH_FIRST_DATE = re.compile(
+    rf"(?<!\w)(?P<mon>{_FI_MONTH})\s+(?P<d>\d{{1,2}})\.?\s*(?:päivänä|päivä|pnä|pvä)?\s*,?\s*(?P<y>\d{{4}})(?!\d)", re.I
+)
+_YEARLESS = (_SHORT_DATE, _NAMED_SHORT_DATE)
 
 _CLOCK_WORD = r"(?:klo|kl|kello|klockan)\.?"
-# A time right after a date: "klo 16.00", "kl 15:00", "kello 13", ", 16:00"; optionally a range "9.00–13.00".
+# A time right after a date: "klo 16.00", "kl 15:00", "kello 13", ", 16:00"; optionally a range "9.00–13.00";
+# or noon and midnight in words ("puoliltapäivin", "före midnatt", "puoleenyöhön": the end of that day).
 _TIME_AFTER = re.compile(
     rf"""
     \s*(?:,\s*)?(?:(?:{_CLOCK_WORD}\s*(?P<h>\d{{1,2}})(?:[.:](?P<mi>\d{{2}}))?)
-              |(?:(?P<h2>\d{{1,2}})[.:](?P<mi2>\d{{2}})))
+              |(?:(?P<h2>\d{{1,2}})[.:](?P<mi2>\d{{2}}))
+              |(?:{_CLOCK_WORD}\s*)?(?P<noon>puoliltapäivin|keskipäiv[äa]\w*|middag(?:stid)?|mitt\s+på\s+dagen)
+              |(?P<midnight>(?:(?:före|vid|till|innan)\s+)?midnatt(?:en)?|puoleenyöhön|puoliyöhön|puolenyön|keskiyö\w*))
     (?!\d)(?![.:]\d)
     (?:\s*[-–—]\s*(?P<eh>\d{{1,2}})(?:[.:](?P<emi>\d{{2}}))?(?!\d)(?![.:]\d))?
     """,
@@ -106,13 +129,20 @@ _TIME_BEFORE_REACH = 30  # characters between such a time and its date, at most
 
 _WEEKDAYS = {
     # Finnish: abbreviations, nominative and essive ("maanantaina"); Swedish: abbreviations, plain, definite.
-    **dict.fromkeys(("ma", "maanantai", "maanantaina", "må", "mån", "måndag", "måndagen"), 0),
-    **dict.fromkeys(("ti", "tiistai", "tiistaina", "tis", "tisdag", "tisdagen"), 1),
-    **dict.fromkeys(("ke", "keskiviikko", "keskiviikkona", "ons", "onsdag", "onsdagen"), 2),
-    **dict.fromkeys(("to", "torstai", "torstaina", "tor", "tors", "torsdag", "torsdagen"), 3),
-    **dict.fromkeys(("pe", "perjantai", "perjantaina", "fr", "fre", "fredag", "fredagen"), 4),
-    **dict.fromkeys(("la", "lauantai", "lauantaina", "lö", "lör", "lördag", "lördagen"), 5),
-    **dict.fromkeys(("su", "sunnuntai", "sunnuntaina", "sö", "sön", "söndag", "söndagen"), 6),
+    # Finnish also illative ("perjantaihin ... mennessä") and genitive ("perjantain").
+    **dict.fromkeys(("ma", "maanantai", "maanantaina", "maanantaihin", "maanantain", "må", "mån", "måndag", "måndagen"), 0),
+    **dict.fromkeys(("ti", "tiistai", "tiistaina", "tiistaihin", "tiistain", "tis", "tisdag", "tisdagen"), 1),
+    **dict.fromkeys(
+        ("ke", "keskiviikko", "keskiviikkona", "keskiviikkoon", "keskiviikon", "ons", "onsdag", "onsdagen"), 2
+    ),
+    **dict.fromkeys(("to", "torstai", "torstaina", "torstaihin", "torstain", "tor", "tors", "torsdag", "torsdagen"), 3),
+    **dict.fromkeys(
+        ("pe", "perjantai", "perjantaina", "perjantaihin", "perjantain", "fr", "fre", "fredag", "fredagen"), 4
+    ),
+    **dict.fromkeys(("la", "lauantai", "lauantaina", "lauantaihin", "lauantain", "lö", "lör", "lördag", "lördagen"), 5),
+    **dict.fromkeys(
+        ("su", "sunnuntai", "sunnuntaina", "sunnuntaihin", "sunnuntain", "sö", "sön", "söndag", "söndagen"), 6
+    ),
 }
 # "on" is Swedish for Wednesday but Finnish for "is" ("Määräaika on 20.5.2016"): only trusted in Swedish.
 _SWEDISH_ONLY_WEEKDAYS = {"on": 2}
@@ -134,6 +164,9 @@ class Instant:
     reasons: tuple[str, ...] = ()
     written: str = ""
     period: bool = False  # the date bounds a period ("1.5.2017–30.4.2019", "1.2.2017 alkaen"): no deadline
+    # The end of a range "25.11.2025–2.2.2026 klo 12": where the range starts. Such an end is a deadline
+    # when the range is a tender or application period ("Tarjousaika 25.11.2025–2.2.2026 klo 12.00").
+    range_from: int | None = None
 
     @property
     def impossible(self) -> bool:
@@ -172,10 +205,11 @@ def helsinki_midnight(day: dt.date) -> dt.datetime:
 def _date_matches(text: str, short: bool = False) -> list[re.Match[str]]:
     """Every date in the text, in order, without overlaps (a named date wins over what it contains).
     ``short``: dates without a year too."""
-    found = [m for pattern in (_NAMED_DATE, _NUMERIC_DATE, _ISO_DATE) for m in pattern.finditer(text)]
+    patterns = (_NAMED_DATE, _MONTH_FIRST_DATE, _NUMERIC_DATE, _ISO_DATE)
+    found = [m for pattern in patterns for m in pattern.finditer(text)]
     if short:
         ends = {m.end() for m in found}
-        found += [m for m in _SHORT_DATE.finditer(text) if _short_date_plausible(text, m, ends)]
+        found += [m for p in _YEARLESS for m in p.finditer(text) if _short_date_plausible(text, m, ends)]
     found.sort(key=lambda m: (m.start(), -m.end()))
     kept: list[re.Match[str]] = []
     for m in found:
@@ -189,12 +223,19 @@ _AFTER_CLOCK_WORD = re.compile(rf"{_CLOCK_WORD}\s*$", re.I)
 
 def _short_date_plausible(text: str, m: re.Match[str], date_ends: set[int]) -> bool:
     """Whether "12.10." is a date without its year rather than a time ("klo 12.10.", "20.5.2016, 16.10.")."""
-    if not (1 <= int(m.group("m")) <= 12 and 1 <= int(m.group("d")) <= 31):
+    if not (1 <= _month(m) <= 12 and 1 <= int(m.group("d")) <= 31):
         return False
+    if m.re is _NAMED_SHORT_DATE:
+        return True  # "3. helmikuuta" is a date, never a time
     if _AFTER_CLOCK_WORD.search(text, max(0, m.start() - 12), m.start()):
         return False
     # Right after a full date it is that date's time of day.
     return not any(0 <= m.start() - end <= 4 and not text[end : m.start()].strip(" ,") for end in date_ends)
+
+
+def _month(m: re.Match[str]) -> int:
+    name = m.groupdict().get("mon")
+    return (month_number(name) or 0) if name else int(m.group("m"))
 
 
 def _day(m: re.Match[str], published: dt.date | None = None, weekday: int | None = None) -> dt.date | None:
@@ -202,8 +243,7 @@ def _day(m: re.Match[str], published: dt.date | None = None, weekday: int | None
     the first such day from the day before ``published`` on, in that year or the next, on ``weekday`` if
     one was written and either has it (otherwise the first, and the caller flags the weekday)."""
     groups = m.groupdict()
-    month_name = groups.get("mon")
-    month = _MONTHS[month_name.lower()] if month_name else int(m.group("m"))
+    month = _month(m)
     if groups.get("y") is None:
         if published is None:
             return None
@@ -275,6 +315,10 @@ def find_instants(text: str, lang: str | None = None, published: dt.date | None 
                 reasons.append(TIME_RANGE)
             elif after.group("h"):
                 clock = _clock(after.group("h"), after.group("mi"))
+            elif after.group("noon"):
+                clock = (12, 0)
+            elif after.group("midnight"):
+                clock = (24, 0)
             else:
                 clock = _clock(after.group("h2"), after.group("mi2"))
         else:
@@ -292,22 +336,24 @@ def find_instants(text: str, lang: str | None = None, published: dt.date | None 
         weekday = _weekday_before(text[previous_end : m.start()], lang)
         if weekday is None:
             weekday = _weekday_before(prefix, lang)
-        yearless = m.re is _SHORT_DATE
+        yearless = m.re in _YEARLESS
         if yearless:
             if not time_given and weekday is None:
                 continue  # "kohta 4.2.": no sign that it is a date at all
             reasons.append(YEAR_INFERRED)
         day = _day(m, published, weekday)
         written = text[start:end].strip()
+        range_end = index > 0 and bool(_RANGE_DASH.fullmatch(text, previous_end, m.start()))
         period = bool(
             _STARTS_AFTER.match(text, end)
             or _STARTS_BEFORE.search(text[max(previous_end, m.start() - 40) : m.start()])
             or (index + 1 < len(matches) and _RANGE_DASH.fullmatch(text, end, next_start))
-            or (index > 0 and _RANGE_DASH.fullmatch(text, previous_end, m.start()))
+            or range_end
         )
+        range_from = matches[index - 1].start() if range_end else None
         previous_end = end
         if day is None or (time_given and clock is None):
-            instants.append(Instant(start, end, None, (), written, period))
+            instants.append(Instant(start, end, None, (), written, period, range_from))
             continue
         if weekday is not None and weekday != day.weekday():
             reasons.append(WEEKDAY_MISMATCH)
@@ -317,7 +363,7 @@ def find_instants(text: str, lang: str | None = None, published: dt.date | None 
         else:
             naive = dt.datetime(day.year, day.month, day.day) + dt.timedelta(hours=clock[0], minutes=clock[1])
         at, dst_reasons = to_helsinki(naive)
-        instants.append(Instant(start, end, at, tuple(reasons) + dst_reasons, written, period))
+        instants.append(Instant(start, end, at, tuple(reasons) + dst_reasons, written, period, range_from))
     return instants
 
 
@@ -351,7 +397,8 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "participation",
         re.compile(
-            r"(?:osallistumishakemu|\bhakemukset\b|anbudsansökn|\bansökningar\w*|\bansökan\b)",
+            r"(?:osallistumishakemu|\bhakemukset\b|anbudsansök|\bansökningar\w*|\bansökan\b"
+            r"|\banmälan\s+om\s+deltagande|\bdeltagaransök\w*)",
             re.I,
         ),
     ),
@@ -360,8 +407,8 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "tender",
         re.compile(
             r"\b(?:tarjou(?:s|kset|sten|ksen|ksia|ksien|ksenne|sta)|tarjousaika\w*|tarjousajan?"
-            r"|jätettävä\w*|jättää|jätetään|jättämi\w*|jättöaika\w*"
-            r"|anbud(?:en|et)?|anbudstid\w*|anbudsgivning\w*|lämnas|inlämna\w*)\b",
+            r"|jätettävä\w*|jättää|jätetään|jättämi\w*|jättöaika\w*|jättöpäiv\w*"
+            r"|anbud(?:en|et)?|anbudstid\w*|anbudsdag\w*|anbudsgivning\w*|lämnas|inlämna\w*)\b",
             re.I,
         ),
     ),
@@ -391,7 +438,9 @@ def deadline_kind(sentence: str) -> str | None:
 
 # Procurement words: a tender deadline in a sentence with one of these is a procurement signal on its own.
 PROCUREMENT_WORD = re.compile(
-    r"(?:tarjou|anbud|osallistumishakemu|hankin|upphandl|kiinnostuksenilmaisu|intresseanmäl)", re.I
+    r"(?:tarjou|anbud|osallistumishakemu|osallistu\w*\s+hankin|hankin|upphandl|kiinnostuksenilmaisu"
+    r"|intresseanmäl|om\s+att\s+delta|deltagande)",
+    re.I,
 )
 # Phrases that only a procurement notice uses.
 NOTICE_SIGNAL = re.compile(
@@ -400,6 +449,32 @@ NOTICE_SIGNAL = re.compile(
     r"|hankintailmoitukset\.fi)",
     re.I,
 )
+
+# Words that make a date a deadline someone must meet ("viimeistään", "mennessä", "senast", "Sista
+# anbudsdag", "Tarjousaika päättyy"): a notice sets its closing time with one of them; news mentioning an
+# event for bidders ("informationstillfälle ... om hur man lämnar anbud tisdag 13.1.2026") does not.
+DEADLINE_WORD = re.compile(
+    r"(?:viimeistään|mennessä|\bsenast\b|\bsista\b|viimeinen|päättyy|päättyvät|\bgår\s+ut\b|\butgår\b"
+    r"|jättöaika|jättöpäivä|tarjousaika|anbudstid|till\s+handa|perillä|inlämnade|määräaika|takaraja|deadline)",
+    re.I,
+)
+# Tender and application periods: the end of such a range is the deadline ("Tarjousaika 25.11.2025–
+# 2.2.2026 klo 12.00"); the end of any other range (a contract period) is not.
+_PERIOD_NOUN = re.compile(
+    r"(?:tarjousaika|tarjousten\s+jättöaika|jättöaika|osallistumisaika|hakemusaika|anbudstid|anbudstiden"
+    r"|ansökningstid\w*\s+för\s+(?:deltagande|anbud)|tarjousajan)\w*\W*$",
+    re.I,
+)
+# A deadline told in the past tense is not one to meet: decisions and news about an earlier procurement
+# ("Määräaikaan 15.10.2025 klo 12 mennessä saatiin viisi tarjousta", "Anbudstiden gick ut 9.1.2026").
+PAST_TENSE = re.compile(
+    r"\b(?:saatiin|saapui|saapuivat|jätettiin|jätetty|päättyi|oli|olivat|avattiin|vastaanotettiin"
+    r"|gick\s+ut|utgick|inkom|inkommit|lämnades|öppnades|mottogs|var)\b",
+    re.I,
+)
+# A line that only names what the next line's date is ("Sista anbudsdag", "Tarjousten viimeinen
+# jättöpäivä"): a label of a field, a table's header or a definition list's term.
+_LABEL_LINE = re.compile(r"^[^\d.!?]{3,60}:?$")
 
 # Written so that no two quantifiers compete for the same whitespace (runs of spaces stay linear).
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"'”»(]?[A-ZÅÄÖÜ])")
@@ -416,43 +491,73 @@ class FoundDeadline:
     kind: str
     at: dt.datetime
     needs_review: bool
-    text: str  # the sentence it was read from
+    text: str  # the sentence it was read from (after the label that named it, when a label did)
     reasons: tuple[str, ...] = ()
 
 
-def _clause(sentence: str, instants: list[Instant], index: int) -> str:
-    """The words that belong to one of several dates in a sentence.
+def _clause_span(sentence: str, instants: list[Instant], index: int) -> tuple[int, int]:
+    """Where the words that belong to one of several dates in a sentence are.
 
     From the end of the previous date to this date's end, then on to the next clause break; so
-    "Tarjoukset 20.5.2016 mennessä ja ne avataan 21.5.2016 klo 10" gives each date its own verb.
+    "Tarjoukset 20.5.2016 mennessä ja ne avataan 21.5.2016 klo 10" gives each date its own verb. The end
+    of a range takes the words before the range ("Tarjousaika 25.11.2025–2.2.2026 klo 12").
     """
     if len(instants) == 1:
-        return sentence
-    start = instants[index - 1].end if index else 0
+        return 0, len(sentence)
+    first = index - 1 if instants[index].range_from is not None and index else index
+    start = instants[first - 1].end if first > 0 else 0
     stop = instants[index + 1].start if index + 1 < len(instants) else len(sentence)
-    end = instants[index].end
-    brk = _CLAUSE_BREAK.search(sentence, end, stop)
-    return sentence[start : brk.start() if brk else stop]
+    brk = _CLAUSE_BREAK.search(sentence, instants[index].end, stop)
+    return start, brk.start() if brk else stop
+
+
+def _clause(sentence: str, instants: list[Instant], index: int) -> str:
+    start, stop = _clause_span(sentence, instants, index)
+    return sentence[start:stop]
+
+
+def _closes_a_period(sentence: str, instant: Instant) -> bool:
+    """Whether the end of a range is the end of a tender or application period."""
+    if instant.range_from is None:
+        return False
+    return bool(_PERIOD_NOUN.search(sentence[max(0, instant.range_from - 40) : instant.range_from]))
+
+
+def _label(previous: str | None) -> str | None:
+    """The previous line when it is a label naming the next line's date ("Sista anbudsdag")."""
+    if previous and _LABEL_LINE.match(previous) and len(previous.split()) <= 8:
+        return previous.rstrip(":").strip()
+    return None
 
 
 def find_deadlines(text: str, lang: str | None = None, published: dt.date | None = None) -> list[FoundDeadline]:
-    """Every deadline set in the text, in order. Impossible dates and unrelated times are left out.
+    """Every deadline set in the text, in order. Impossible dates, unrelated times, the bounds of other
+    periods and deadlines told in the past tense are left out. The kind comes from the words around the
+    date: its clause, or the label on the line before ("Sista anbudsdag" / "9.3.2026 kl. 15.00").
     ``published`` (the day the text was published) lets dates without a year be read.
 
     Deadlines of one kind given twice with different instants are all kept and all flagged.
     """
     found: list[FoundDeadline] = []
+    previous: str | None = None
     for sentence in sentences(text):
         instants = find_instants(sentence, lang, published)
+        label = _label(previous)
+        previous = sentence
         for index, instant in enumerate(instants):
-            if instant.at is None or instant.period:
+            if instant.at is None or (instant.period and not _closes_a_period(sentence, instant)):
                 continue
-            kind = deadline_kind(_clause(sentence, instants, index))
+            clause = _clause(sentence, instants, index)
+            if PAST_TENSE.search(clause):
+                continue
+            kind, written = deadline_kind(clause), sentence
+            if kind is None and label and len(sentence[: instant.start].split()) <= 2:
+                kind, written = deadline_kind(label), f"{label}: {sentence}"
             if kind is None:
                 continue
             if any(f.kind == kind and f.at == instant.at for f in found):
                 continue
-            found.append(FoundDeadline(kind, instant.at, instant.needs_review, sentence, instant.reasons))
+            found.append(FoundDeadline(kind, instant.at, instant.needs_review, written, instant.reasons))
     conflicting = {f.kind for f in found if sum(g.kind == f.kind for g in found) > 1}
     return [
         FoundDeadline(f.kind, f.at, True, f.text, f.reasons + (CONFLICT,)) if f.kind in conflicting else f

@@ -416,7 +416,8 @@ TOKENS = [
 @cache
 def _seed_pages() -> tuple[bytes, ...]:
     corpus = corpus_path("fi-web")
-    pages = sorted(corpus.glob("*.html")) + sorted(DATA.glob("*.html"))
+    labelled = sorted((DATA.parent / "fi-web-labelled").glob("*/*.html"))
+    pages = sorted(corpus.glob("*.html")) + sorted(DATA.glob("*.html")) + labelled
     return tuple(p.read_bytes() for p in pages)
 
 
@@ -457,8 +458,10 @@ def test_fuzzed_pages_give_records_or_an_ingest_error(
     url = data.draw(
         st.sampled_from([None, "http://www.kymenlaakso.fi/", "https://www.narpes-vatten.fi/aktuellt"])
     )
+    charset = data.draw(st.sampled_from([None, "iso-8859-1", "utf-8", "no-such-charset", "utf-16"]))
     try:
-        records = fi_web.read(page, url)
+        reading = fi_web.explain(page, url, charset)
+        records = reading.records
     except IngestError as error:
         assert str(error)
         return
@@ -470,3 +473,295 @@ def test_fuzzed_pages_give_records_or_an_ingest_error(
         for deadline in record.deadlines:
             assert deadline.at.utcoffset() is not None
         json.dumps(record.as_json())
+    assert all(item.reason for item in reading.items)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Issue 14: any common layout; notices, not news; values without labels; deadlines as people write them
+# --------------------------------------------------------------------------------------------------------
+
+
+def _page(body: str, title: str = "Esimerkkilän kunta", head: str = '<meta charset="utf-8">') -> bytes:
+    return (
+        f'<!DOCTYPE html><html lang="fi"><head>{head}<title>{title}</title></head><body>'
+        f"<nav><a href='/'>Etusivu</a> <a href='/hankinnat'>Hankinnat</a></nav>{body}"
+        "<footer>Esimerkkilän kunta, PL 1, 99999 ESIMERKKILÄ, puh. 09 123 4500, kirjaamo@esimerkkila.fi</footer>"
+        "</body></html>"
+    ).encode()
+
+
+def _utc_deadlines(record: NoticeRecord) -> list[tuple[str, str, bool]]:
+    return [(d.kind, _utc(d.at), d.needs_review) for d in record.deadlines]
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        # bold leads in paragraphs
+        "<p><strong>Tarjouspyyntö: Lumityöt 2026</strong></p><p>Tarjoukset viimeistään 5.3.2026 klo 12.</p>"
+        "<p><strong>Tarjouspyyntö: Siivous 2026</strong><br>Tarjoukset viimeistään 6.3.2026 klo 12.</p>",
+        # a WordPress page: one article, h3 items without links
+        "<article><h2>Avoimet hankinnat</h2><p>Kunnan kansalliset hankinnat.</p>"
+        "<h3>Tarjouspyyntö: Lumityöt 2026</h3><p>Tarjoukset viimeistään 5.3.2026 klo 12.</p>"
+        "<h3>Tarjouspyyntö: Siivous 2026</h3><p>Tarjoukset viimeistään 6.3.2026 klo 12.</p></article>",
+        # plain lines that start with the marker
+        "<p>Tarjouspyyntö: Lumityöt 2026<br>Tarjoukset viimeistään 5.3.2026 klo 12.</p>"
+        "<p>Tarjouspyyntö: Siivous 2026<br>Tarjoukset viimeistään 6.3.2026 klo 12.</p>",
+        # a definition list of items
+        "<dl><dt>Tarjouspyyntö: Lumityöt 2026</dt><dd><p>Kunta pyytää tarjouksia lumitöistä.</p>"
+        "<p>Tarjoukset viimeistään 5.3.2026 klo 12.</p></dd><dt>Tarjouspyyntö: Siivous 2026</dt>"
+        "<dd><p>Kunta pyytää tarjouksia siivouksesta.</p><p>Tarjoukset viimeistään 6.3.2026 klo 12.</p></dd></dl>",
+        # sections with their own headings, unmarked, under a page heading
+        "<section><h3>Lumityöt 2026</h3><p>Tarjoukset viimeistään 5.3.2026 klo 12.</p></section>"
+        "<section><h3>Siivous 2026</h3><p>Tarjoukset viimeistään 6.3.2026 klo 12.</p></section>",
+        # table rows with a header row: the deadline's kind is in the column header
+        "<table><tr><th>Hankinta</th><th>Tarjousten jättöaika</th></tr>"
+        "<tr><td>Lumityöt 2026</td><td>5.3.2026 klo 12</td></tr>"
+        "<tr><td>Siivous 2026</td><td>6.3.2026 klo 12</td></tr></table>",
+        # Joomla 1.0: heading tables and body tables, no h1-h6 at all
+        "<div class='componentheading'>Avoimet hankinnat</div>"
+        "<table class='contentpaneopen'><tr><td class='contentheading'>Lumityöt 2026</td></tr></table>"
+        "<table class='contentpaneopen'><tr><td><p>Tarjoukset viimeistään 5.3.2026 klo 12.</p></td></tr></table>"
+        "<table class='contentpaneopen'><tr><td class='contentheading'>Siivous 2026</td></tr></table>"
+        "<table class='contentpaneopen'><tr><td><p>Tarjoukset viimeistään 6.3.2026 klo 12.</p></td></tr></table>",
+    ],
+    ids=["bold-leads", "article-h3", "marker-lines", "dl", "sections", "table-rows", "joomla10"],
+)
+def test_items_are_found_by_structure_and_titled_by_their_own_heading(items: str) -> None:
+    page = _page(f"<main><h1>Avoimet hankinnat</h1>{items}</main>", "Avoimet hankinnat")
+    records = fi_web.read(page, PAGE_URL)
+    assert [r.title for r in records] == ["Lumityöt 2026", "Siivous 2026"]
+    assert [_utc_deadlines(r) for r in records] == [
+        [("tender", "2026-03-05T10:00:00Z", False)],
+        [("tender", "2026-03-06T10:00:00Z", False)],
+    ]
+    assert all(r.source_id.startswith(f"{PAGE_URL}#") and "avoimet" not in r.source_id for r in records)
+
+
+def test_a_notice_with_parts_stays_one_notice() -> None:
+    page = _page(
+        "<main><h1>Koulukuljetukset 2026–2029</h1><p>Kunta pyytää tarjouksia koulukuljetuksista.</p>"
+        "<h2>Tarjousten jättäminen</h2><p>Tarjoukset on jätettävä viimeistään 2.3.2026 klo 12.</p>"
+        "<h2>Lisätietoja</h2><p>Sivistysjohtaja, puh. 040 123 4567</p></main>"
+    )
+    (record,) = fi_web.read(page, PAGE_URL)
+    assert record.title == "Koulukuljetukset 2026–2029"
+    assert record.buyers[0].phone.e164 == "+358401234567"
+
+
+def test_joomla_1_0_page_of_the_issue_is_read() -> None:
+    """A table-based Joomla 1.0 page: `contentpaneopen` tables, `td.contentheading`, no h1-h6."""
+    body = (
+        "<table class='contentpaneopen'><tr><td class='contentheading' width='100%'>"
+        "Kansallinen hankintailmoitus: Iitin kunta : Koulukuljetukset 2026–2029</td></tr></table>"
+        "<table class='contentpaneopen'><tr><td valign='top'>"
+        "<p>Hankintayksikkö: Iitin kunta<br />Y-tunnus: 0153052-1<br />Kauppatie 10, 47400 KAUSALA</p>"
+        "<p>Tarjousaika 25.11.2025–2.2.2026 klo 12.00.</p>"
+        "<p>Puh. 020 615 3000, fax 020 615 3009, kirjaamo@iitti.fi</p></td></tr></table>"
+    )
+    page = f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"></head><body>{body}</body></html>'
+    (record,) = fi_web.read(page.encode("cp1252"), PAGE_URL)
+    assert record.title == "Koulukuljetukset 2026–2029"
+    buyer = record.buyers[0]
+    assert buyer.name == "Iitin kunta"
+    assert [(i.id, i.valid) for i in buyer.identifiers] == [("0153052-1", True)]
+    assert _utc_deadlines(record) == [("tender", "2026-02-02T10:00:00Z", False)]
+    assert (buyer.email, buyer.phone.e164, buyer.fax.e164) == (
+        "kirjaamo@iitti.fi",
+        "+358206153000",
+        "+358206153009",
+    )
+
+
+@pytest.mark.parametrize(
+    ("heading", "text"),
+    [
+        ("Hankintalaki uudistuu", "Uusi hankintalaki tulee voimaan 1.1.2026. Tarjouspyynnöissä on huomioitava uudet säännöt."),
+        ("Talousarvio 2026", "Koulun peruskorjauksesta pyydetään tarjoukset keväällä 2026."),
+        ("Hankintapäätös: Koulukuljetukset", "Määräaikaan 12.12.2025 klo 12.00 mennessä saatiin neljä tarjousta."),
+        ("Tilldelningsbeslut: Skolmat", "Anbudstiden gick ut 9.1.2026 kl. 12.00 och fem anbud lämnades in."),
+        ("Lediga jobb: Upphandlare", "Ansökningarna ska vara inlämnade senast 9.1.2026 kl. 15.00."),
+        ("Informationstillfälle", "Kommunen berättar hur man lämnar anbud tisdag 13.1.2026 kl. 8.30."),
+    ],
+)
+def test_news_that_mentions_procurement_is_no_notice_but_is_reported(heading: str, text: str) -> None:
+    page = _page(f"<main><article><h2>{heading}</h2><p>{text}</p></article></main>")
+    reading = fi_web.explain(page, PAGE_URL)
+    assert reading.records == []
+    (item,) = reading.items
+    assert item.heading == heading and not item.taken and item.reason
+    assert item.suspicious and item.signals  # never a silent zero
+
+
+def test_explain_says_why_per_item() -> None:
+    page = _page(
+        "<main><article><h2>Tarjouspyyntö: Lumityöt</h2><p>Tarjoukset viimeistään 5.3.2026 klo 12.</p></article>"
+        "<article><h2>Kirjaston aukioloajat</h2><p>Avoinna ma–pe klo 10–19.</p></article></main>"
+    )
+    reading = fi_web.explain(page, PAGE_URL)
+    assert [(i.heading, i.taken, i.suspicious) for i in reading.items] == [
+        ("Tarjouspyyntö: Lumityöt", True, False),
+        ("Kirjaston aukioloajat", False, False),
+    ]
+    assert "tender deadline" in reading.items[0].reason
+    assert reading.items[0].source_id == reading.records[0].source_id
+    assert reading.items[0].line().startswith("taken: 'Tarjouspyyntö: Lumityöt': ")
+
+
+def test_a_page_that_looks_like_procurement_but_has_no_notice_is_reported() -> None:
+    """No item a notice, yet the page gives a marker and a business id: the page itself is reported."""
+    page = _page("<main><p>Kansallinen hankintailmoitus. Esimerkkilän kunta, Y-tunnus 2468013-5.</p></main>")
+    reading = fi_web.explain(page, PAGE_URL)
+    assert reading.records == []
+    assert reading.suspicious and "business id" in " ".join(reading.suspicious[0].signals)
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("Hankintayksikkö: Iitin kunta, Y-tunnus 0153052-1", "Iitin kunta"),
+        ("Tilaaja: Iitin kunta (Y-tunnus 0153052-1)", "Iitin kunta"),
+        ("Hankinnan tekijä: Iitin kunta / tekninen toimi", "Iitin kunta / tekninen toimi"),
+        ("Upphandlande enhet: Närpes stad, tekniska sektorn", "Närpes stad"),
+        ("Beställare: Närpes stad", "Närpes stad"),
+    ],
+)
+def test_labels_are_not_names(line: str, name: str) -> None:
+    page = _page(
+        f"<main><article><h2>Tarjouspyyntö: Lumityöt</h2><p>{line}</p>"
+        "<p>Yhteyshenkilö: Matti Virtanen, puh. 040 123 4567</p>"
+        "<p>Tarjoukset viimeistään 5.3.2026 klo 12.</p></article></main>"
+    )
+    (record,) = fi_web.read(page, PAGE_URL)
+    assert record.buyers[0].name == name
+
+
+def test_a_label_before_a_business_id_on_one_line_is_not_the_name() -> None:
+    page = _page(
+        "<main><article><h2>Tarjouspyyntö: Lumityöt</h2>"
+        "<address>Hankintayksikkö: Iitin kunta<br>PL 1, 47401 KAUSALA</address>"
+        "<p>Tarjoukset viimeistään 5.3.2026 klo 12.</p></article></main>"
+    )
+    (record,) = fi_web.read(page, PAGE_URL)
+    assert record.buyers[0].name == "Iitin kunta"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Tarjousaika 25.11.2025–2.2.2026 klo 12.00.", [("tender", "2026-02-02T10:00:00Z", False)]),
+        ("Tarjousaika päättyy 2.2.2026 klo 12.", [("tender", "2026-02-02T10:00:00Z", False)]),
+        ("Tarjoukset on jätettävä 15. maaliskuuta 2026 kello 12 mennessä.", [("tender", "2026-03-15T10:00:00Z", False)]),
+        ("Tarjoukset maaliskuun 13. päivänä 2026 klo 12 mennessä.", [("tender", "2026-03-13T10:00:00Z", False)]),
+        ("Anbuden ska lämnas senast fredagen den 13 mars 2026 kl. 12.", [("tender", "2026-03-13T10:00:00Z", False)]),
+        ("Tarjoukset viimeistään perjantaihin 13.3.2026 klo 24.00 mennessä.", [("tender", "2026-03-13T22:00:00Z", False)]),
+        ("Tarjoukset 13.3.2026 puoliltapäivin mennessä.", [("tender", "2026-03-13T10:00:00Z", False)]),
+        ("Anbud senast 13.3.2026 före midnatt.", [("tender", "2026-03-13T22:00:00Z", False)]),
+        ("Osallistumishakemukset viimeistään 28.3.2026 puoleenyöhön mennessä.", [("participation", "2026-03-28T22:00:00Z", False)]),
+    ],
+)
+def test_deadlines_as_finns_and_swedes_write_them(sentence: str, expected: list) -> None:
+    page = _page(f"<main><article><h2>Tarjouspyyntö: Lumityöt</h2><p>{sentence}</p></article></main>")
+    (record,) = fi_web.read(page, PAGE_URL)
+    assert _utc_deadlines(record) == expected
+
+
+def test_a_contract_period_is_no_deadline_but_the_tender_period_ends_in_one() -> None:
+    page = _page(
+        "<main><article><h2>Tarjouspyyntö: Siivous</h2>"
+        "<p>Kunta pyytää tarjouksia siivouksesta ajalle 1.5.2026–30.4.2028.</p>"
+        "<p>Tarjousaika: 2.2.2026–27.2.2026 klo 12.00</p></article></main>"
+    )
+    (record,) = fi_web.read(page, PAGE_URL)
+    assert _utc_deadlines(record) == [("tender", "2026-02-27T10:00:00Z", False)]
+
+
+def test_the_http_charset_is_used_when_the_page_declares_none() -> None:
+    item = "<article><h2>Tarjouspyyntö: Päällystys</h2><p>Tarjoukset 20.5.2016 klo 12 mennessä. Arvo 10 000 €.</p></article>"
+    data = f"<!DOCTYPE html><html><body>{item}</body></html>".encode("iso-8859-15")
+    (record,) = fi_web.read(data, PAGE_URL, charset="ISO-8859-15")
+    assert "10 000 €" in record.descriptions["fi"]
+    (guessed,) = fi_web.read(data, PAGE_URL)  # without it: windows-1252, where 0xA4 is "¤"
+    assert "10 000 ¤" in guessed.descriptions["fi"]
+    declared = data.replace(b"<html>", b'<html><head><meta charset="windows-1252"></head>')
+    (record,) = fi_web.read(declared, PAGE_URL, charset="iso-8859-15")  # the page's own declaration wins
+    assert "10 000 ¤" in record.descriptions["fi"]
+    (record,) = fi_web.read(data, PAGE_URL, charset="no-such-charset")
+    assert record.title == "Päällystys"
+
+
+def test_an_item_the_old_reader_titled_with_the_page_heading_carries_its_old_id() -> None:
+    """The first reader read "<h1>Avoimet hankinnat</h1><h3>...</h3>" inside one article as one item named
+    after the page heading; its id is an alias of the first notice, so the stored notice is found."""
+    page = _page(
+        "<main><article><h1>Avoimet hankinnat</h1><p>Kunnan hankinnat.</p>"
+        "<h3>Tarjouspyyntö: Lumityöt 2026</h3><p>Tarjoukset viimeistään 5.3.2026 klo 12.</p>"
+        "<h3>Tarjouspyyntö: Siivous 2026</h3><p>Tarjoukset viimeistään 6.3.2026 klo 12.</p></article></main>"
+    )
+    first, second = fi_web.read(page, PAGE_URL)
+    assert first.source_id == f"{PAGE_URL}#tarjouspyynto-lumityot-2026"
+    assert first.aliases == (f"{PAGE_URL}#avoimet-hankinnat",)
+    assert second.aliases == ()
+    assert first.as_json()["aliases"] == [f"{PAGE_URL}#avoimet-hankinnat"]
+    assert "aliases" not in second.as_json()
+
+
+def test_items_the_old_reader_read_alike_have_no_aliases() -> None:
+    for name in ("edited-v1.html", "viimeistaan-2017-01.html", "dst-2024.html"):
+        assert all(r.aliases == () for r in _read_own(name))
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # Drupal views fields: the title is a link in a div, no heading
+        (
+            "<h1>Uutiset</h1><div><div><div><span><a href='/u/1'>Tarjouspyyntö: Lumityöt 2026</a></span></div>"
+            "<div>3.2.2026</div><div><p>Kunta pyytää tarjouksia. Tarjoukset viimeistään 5.3.2026 klo 12.</p></div></div>"
+            "<div><div><span><a href='/u/2'>Konsertti kirkossa</a></span></div>"
+            "<div><p>Konsertti la 7.3.2026 klo 18. Vapaa pääsy kaikille.</p></div></div></div>",
+            [("https://www.esimerkkila.example/u/1", "Lumityöt 2026")],
+        ),
+        # a list whose entries are one link each (Episerver)
+        (
+            "<h1>Uutiset</h1><ul><li><a href='/u/1'><span>3.2.2026</span><h3>Tarjouspyyntö: Lumityöt 2026</h3>"
+            "<p>Tarjousaika päättyy 5.3.2026 klo 12.</p></a></li><li><a href='/u/2'><span>2.2.2026</span>"
+            "<h3>Kirjasto suljettu</h3><p>Kirjasto on suljettu 9.2.2026.</p></a></li></ul>",
+            [("https://www.esimerkkila.example/u/1", "Lumityöt 2026")],
+        ),
+        # a table whose header row is bold cells; "Jättöaika" alone is about tenders under "Tarjouspyynnöt"
+        (
+            "<h2>Tarjouspyynnöt</h2><p>Kunta pyytää tarjouksia alla olevista hankinnoista.</p>"
+            "<table border=1><tr><td><b>Kohde</b></td><td><b>Jättöaika</b></td></tr>"
+            "<tr><td>Pumppaamon saneeraus</td><td>5.3.2026 klo 12</td></tr></table>",
+            [(f"{PAGE_URL}#pumppaamon-saneeraus", "Pumppaamon saneeraus")],
+        ),
+        # one notice under a page heading, its heading not marked
+        (
+            "<h1>Hankinnat</h1><h2>Koulukuljetukset 2026</h2><p>Tarjoukset viimeistään 5.3.2026 klo 12.</p>",
+            [(f"{PAGE_URL}#koulukuljetukset-2026", "Koulukuljetukset 2026")],
+        ),
+        # the marker in bold, the title after it
+        (
+            "<h1>Avoimet hankinnat</h1><p><strong>Tarjouspyyntö:</strong> Lumityöt 2026<br>"
+            "Tarjoukset viimeistään 5.3.2026 klo 12.</p>",
+            [(f"{PAGE_URL}#tarjouspyynto-lumityot-2026", "Lumityöt 2026")],
+        ),
+        # a bilingual marker
+        (
+            "<article><h2>Tarjouspyyntö / Anbudsförfrågan: Lumityöt 2026</h2>"
+            "<p>Tarjoukset viimeistään 5.3.2026 klo 12.</p></article>",
+            [(f"{PAGE_URL}#tarjouspyynto-anbudsforfragan-lumityot-2026", "Lumityöt 2026")],
+        ),
+        # a page without any heading is one item, named by the page's title
+        (
+            "<p>Kunta pyytää tarjouksia lumitöistä. Tarjoukset viimeistään 5.3.2026 klo 12.</p>",
+            [(f"{PAGE_URL}#tarjouspyynto-lumityot", "Lumityöt")],
+        ),
+    ],
+    ids=["views-fields", "link-entries", "bold-header-table", "one-unmarked", "bold-marker", "bilingual", "no-heads"],
+)
+def test_more_layouts(body: str, expected: list[tuple[str, str]]) -> None:
+    title = "Tarjouspyyntö: Lumityöt" if "<h" not in body else "Esimerkkilän kunta"
+    records = fi_web.read(_page(f"<main>{body}</main>", title), PAGE_URL)
+    assert [(r.source_id, r.title) for r in records] == expected

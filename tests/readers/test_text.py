@@ -554,3 +554,90 @@ def test_an_impossible_date_without_a_year_is_flagged_as_impossible() -> None:
     sentence = "Tarjoukset viimeistään 31.2. klo 12."
     assert ft.find_deadlines(sentence, "fi", dt.date(2017, 1, 5)) == []
     assert ft.find_impossible_deadlines(sentence, "fi", dt.date(2017, 1, 5)) == [sentence]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Deadlines as Finns and Swedes write them (issue 14)
+# --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("phrase", "at"),
+    [
+        # Finnish month names in any inflection, and month first
+        ("15. maaliskuuta 2026 klo 12", "2026-03-15T12:00:00+02:00"),
+        ("15.maaliskuuta 2026 klo 12", "2026-03-15T12:00:00+02:00"),
+        ("15 maaliskuu 2026 klo 12", "2026-03-15T12:00:00+02:00"),
+        ("maaliskuun 15. päivänä 2026 klo 12", "2026-03-15T12:00:00+02:00"),
+        ("3. helmikuuta, 2026 kello 9.30", "2026-02-03T09:30:00+02:00"),
+        # Swedish names and abbreviations
+        ("den 3 februari 2026 kl. 12", "2026-02-03T12:00:00+02:00"),
+        ("3 febr. 2026 kl. 12", "2026-02-03T12:00:00+02:00"),
+        ("fredagen den 13 mars 2026 klockan 12.00", "2026-03-13T12:00:00+02:00"),
+        # weekdays in the illative and genitive
+        ("perjantaihin 13.3.2026 klo 12 mennessä", "2026-03-13T12:00:00+02:00"),
+        ("keskiviikkoon 4. maaliskuuta 2026 kello 12 mennessä", "2026-03-04T12:00:00+02:00"),
+        # noon and midnight in words
+        ("6.3.2026 puoliltapäivin", "2026-03-06T12:00:00+02:00"),
+        ("6.3.2026 keskipäivällä", "2026-03-06T12:00:00+02:00"),
+        ("31.3.2026 puoleenyöhön mennessä", "2026-04-01T00:00:00+03:00"),
+        ("6 februari 2026 före midnatt", "2026-02-07T00:00:00+02:00"),
+        ("6.2.2026 kl. 12 (middag)", "2026-02-06T12:00:00+02:00"),
+    ],
+)
+def test_dates_and_times_in_words(phrase: str, at: str) -> None:
+    found = ft.parse_deadline(phrase)
+    assert found is not None and found.at.isoformat() == at and not found.needs_review
+
+
+def test_month_number() -> None:
+    assert [ft.month_number(w) for w in ("maaliskuuta", "Maaliskuun", "joulukuu", "feb.", "Mars", "kesäkuussa")] == [
+        3, 3, 12, 2, 3, 6
+    ]
+    assert ft.month_number("maanantai") is None
+
+
+def test_a_named_date_without_a_year_is_read_like_a_numeric_one() -> None:
+    (found,) = ft.find_deadlines("Anbuden ska lämnas senast den 12 mars kl. 16.", "sv", dt.date(2026, 2, 19))
+    assert found.at.isoformat() == "2026-03-12T16:00:00+02:00" and ft.YEAR_INFERRED in found.reasons
+    assert ft.find_deadlines("Anbuden ska lämnas senast den 12 mars kl. 16.", "sv") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the end of a tender period is the tender deadline
+        ("Tarjousaika 25.11.2025–2.2.2026 klo 12.00.", [("tender", "2026-02-02T12:00:00+02:00")]),
+        ("Tarjousaika: 2.2.2026 - 27.2.2026 klo 12.00", [("tender", "2026-02-27T12:00:00+02:00")]),
+        ("Anbudstiden 1.2.2026–27.2.2026 kl. 15.", [("tender", "2026-02-27T15:00:00+02:00")]),
+        # the end of any other period is not
+        ("Sopimuskausi 1.5.2026–30.4.2028, tarjoukset pyydetään sähköisesti.", []),
+        # told in the past: an earlier procurement
+        ("Määräaikaan 15.10.2025 klo 12.00 mennessä saatiin viisi tarjousta.", []),
+        ("Tarjousten viimeinen jättöpäivä oli 9.1.2026 klo 12.00.", []),
+        ("Anbudstiden gick ut 9.1.2026 kl. 12.00.", []),
+        ("Anbuden öppnades 12.1.2026 kl. 10.", []),
+        ("Tarjoukset jätettiin 23.1.2026 klo 12 mennessä.", []),
+        # the kind from a label on the line before, or before a colon
+        ("Sista anbudsdag\n14.4.2026 kl. 15.00", [("tender", "2026-04-14T15:00:00+03:00")]),
+        ("Sista dag för anbudsansökan\n31.3.2026 kl. 16.00", [("participation", "2026-03-31T16:00:00+03:00")]),
+        ("Kysymykset\nviimeistään 2.4.2026 klo 12", [("questions", "2026-04-02T12:00:00+03:00")]),
+        ("Tarjousten viimeinen jättöpäivä: pe 27.3.2026 klo 12.00", [("tender", "2026-03-27T12:00:00+02:00")]),
+        # but not from a sentence before
+        ("Kaupunki kilpailuttaa siivouksen.\nKonsertti 14.4.2026 klo 18.", []),
+    ],
+)
+def test_periods_past_tense_and_labels(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(f.kind, f.at.isoformat()) for f in ft.find_deadlines(text)] == expected
+
+
+def test_a_label_is_kept_with_the_deadline_text() -> None:
+    (found,) = ft.find_deadlines("Sista anbudsdag\n14.4.2026 kl. 15.00", "sv")
+    assert found.text == "Sista anbudsdag: 14.4.2026 kl. 15.00"
+
+
+def test_deadline_words() -> None:
+    for sentence in ("Tarjoukset 20.5.2016 mennessä", "Anbud senast 7.10.2024", "Sista anbudsdag 9.3.2026",
+                     "Tarjousaika päättyy 2.2.2026", "Anbudstiden går ut 2.2.2026"):
+        assert ft.DEADLINE_WORD.search(sentence), sentence
+    assert not ft.DEADLINE_WORD.search("Kommunen berättar hur man lämnar anbud tisdag 13.1.2026 kl. 8.30")

@@ -1,4 +1,4 @@
-"""python manage.py ingest PATH_OR_URL... [--format F] [--url URL] [--jobs N] [--dry-run --json]"""
+"""python manage.py ingest PATH_OR_URL... [--format F] [--url URL] [--jobs N] [--dry-run --json --explain]"""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="read only; store nothing")
         parser.add_argument("--json", dest="as_json", action="store_true", help="print one JSON object per notice per line")
         parser.add_argument(
+            "--explain", action="store_true", help="say on stderr, per item of a web page, whether it was taken and why"
+        )
+        parser.add_argument(
             "--group",
             type=int,
             default=None,
@@ -38,7 +41,7 @@ class Command(BaseCommand):
             "--jobs", type=int, default=None, help="processes that read in parallel (default: the cores, for many files)"
         )
 
-    def handle(self, *args, targets, format, url, dry_run, as_json, jobs, group, **options):
+    def handle(self, *args, targets, format, url, dry_run, as_json, jobs, group, explain=False, **options):
         verbosity = options["verbosity"]
         paths = [p for target in targets for p in expand(target)]
         if not paths:
@@ -80,6 +83,16 @@ class Command(BaseCommand):
                         "page's address) so they stay apart from other sites' notices and links resolve."
                     )
                 )
+            for item in outcome.items:
+                if explain:
+                    self.stderr.write(f"explain: {outcome.origin}: {item.line()}")
+                if item.suspicious:  # never a silent zero: an item that looks like procurement is named
+                    self.stderr.write(
+                        self.style.WARNING(
+                            f"warning: {outcome.origin}: {item.heading[:80]!r} looks like procurement "
+                            f"({', '.join(item.signals)}) but was not read as a notice: {item.reason}"
+                        )
+                    )
             for record in outcome.records:
                 for warning in record.warnings:
                     self.stderr.write(self.style.WARNING(f"flagged: {outcome.origin}: {record.title[:60]}: {warning}"))
