@@ -246,10 +246,13 @@ class SourceAdmin(admin.ModelAdmin):
         count = queryset.update(next_poll_at=timezone.now())
         messages.info(request, f"{count} source(s) due now: the scheduler polls them at its next look.")
 
-    @admin.action(description="Accept that the page yields no notices now (end a 'layout broke' flag)")
+    @admin.action(description="Accept what the page yields now (ends its flag)")
     def accept_yield(self, request, queryset):
         for source in queryset:
-            Source.objects.filter(pk=source.pk).update(peak_seen=source.notices_seen, broken="")
+            cursor = dict(source.cursor)
+            if cursor.get("flagged"):  # the item flagged as looking like procurement is not flagged again
+                cursor["accepted"] = [*cursor.get("accepted", [])[-200:], cursor.pop("flagged")]
+            Source.objects.filter(pk=source.pk).update(peak_seen=source.notices_seen, broken="", cursor=cursor)
             source.refresh_from_db()
             polling.evaluate(source, notify=False)
         messages.info(request, f"{queryset.count()} source(s): what they yield now is the new normal.")

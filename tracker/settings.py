@@ -159,6 +159,7 @@ POLL_MAX_RETRY_WAIT = env.integer("POLL_MAX_RETRY_WAIT", 30)  # a longer Retry-A
 POLL_LOOKBACK_DAYS = env.integer("POLL_LOOKBACK_DAYS", 7)  # how far back a new TED/Hilma source starts
 POLL_PAGE_SIZE = env.integer("POLL_PAGE_SIZE", 100)  # search results per request (TED allows 250)
 POLL_MAX_PAGES = env.integer("POLL_MAX_PAGES", 100)  # search pages per poll
+POLL_FOLLOW_LINKS = env.integer("POLL_FOLLOW_LINKS", 20)  # a buyer's list page: detail pages read per poll
 POLL_SOURCES = env.boolean("POLL_SOURCES", True)  # false: runscheduler does not poll (manage.py poll still does)
 
 # --- PDF summaries (notices/pdf/) -------------------------------------------------------------------

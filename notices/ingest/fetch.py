@@ -13,6 +13,7 @@ into ``ServerAskedToWait`` instead of sleeping through it.
 
 from __future__ import annotations
 
+import email.message
 import ipaddress
 import json
 import socket
@@ -43,6 +44,7 @@ class Payload:
     data: bytes
     origin: str  # the path or URL, for messages and the version's history
     url: str | None = None  # where a web page came from (links are resolved against it)
+    charset: str | None = None  # the HTTP response's charset, for a page that declares none
 
 
 def is_url(value: str) -> bool:
@@ -82,7 +84,7 @@ def read_file(path: str, url: str | None = None) -> Payload:
 def fetch(url: str, session: requests.Session | None = None) -> Payload:
     """GET ``url`` politely; see the module docstring. Raises FetchError naming the URL."""
     fetched = request(url, session=session)
-    return Payload(fetched.data, fetched.url, fetched.url)
+    return Payload(fetched.data, fetched.url, fetched.url, fetched.charset)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,13 @@ class Fetched:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+    @property
+    def charset(self) -> str | None:
+        """The charset the ``Content-Type`` header names, or None (never a guess)."""
+        message = email.message.Message()
+        message["Content-Type"] = self.headers.get("Content-Type", "")
+        return message.get_content_charset()
 
     @property
     def etag(self) -> str:

@@ -32,7 +32,9 @@ def parse(payload: Payload, fmt: str | None = None) -> Outcome:
     """Read only (dry run): records, or the error."""
     outcome = Outcome(payload.origin)
     try:
-        outcome.fmt, outcome.records, outcome.items = readers.explain(payload.data, fmt, url=payload.url)
+        outcome.fmt, outcome.records, outcome.items = readers.explain(
+            payload.data, fmt, url=payload.url, charset=payload.charset
+        )
     except IngestError as exc:
         outcome.fmt = fmt
         outcome.errors.append(str(exc.at(payload.origin)))

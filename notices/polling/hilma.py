@@ -135,3 +135,12 @@ def _odata_instant(value) -> str | None:
         instant = instant.replace(tzinfo=dt.UTC)
     # Always milliseconds, so that two of these compare as strings in time order.
     return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def read_notice(run: Run, notice_id: str) -> int:
+    """One eForms notice read from Hilma's API by its id (a buyer's page linked to it): 1 when it was
+    stored (or rejected for good), 0 when it should be tried again next poll."""
+    base = settings.HILMA_API_URL.rstrip("/")
+    url = base + HILMA_NOTICE_PATH.format(id=notice_id)
+    headers = {HILMA_KEY_HEADER: settings.HILMA_API_KEY}
+    return int(fetch_and_ingest(run, notice_id, url, {}, _hilma_xml, headers=headers))

@@ -1212,6 +1212,7 @@ class ItemReport:
     signals: tuple[str, ...] = ()  # what makes it look like procurement
     source_id: str | None = None  # the notice's id when taken
     text: str = ""  # the item's text, shortened
+    link: str | None = None  # the item's own link (its heading's), resolved: a detail page to follow
 
     def line(self) -> str:
         """One line for a person: "taken: 'heading': why" or "not taken: ..."."""
@@ -1270,7 +1271,7 @@ def read_item(
     signals = _signals(heading_text, body, published, lang, found.in_tenders)
     taken, reason = _verdict(signals, body)
     suspicious = _procurement_signals(heading_text, body, signals) if not taken else ()
-    report = ItemReport(heading_text, taken, reason, bool(suspicious), suspicious, None, body[:500])
+    report = ItemReport(heading_text, taken, reason, bool(suspicious), suspicious, None, body[:500], own_link)
     if not taken:
         return None, report
 
@@ -1486,6 +1487,29 @@ def explain(data: bytes, url: str | None = None, charset: str | None = None) -> 
                 )
             )
     return Reading(records, reports)
+
+
+@dataclass(frozen=True)
+class NoticeLink:
+    url: str
+    text: str
+
+
+def notice_links(data: bytes, url: str | None = None, charset: str | None = None) -> list[NoticeLink]:
+    """Links whose own text is a notice's heading ("Tarjouspyyntö: …", "… – anbudsförfrågan"), in page
+    order, once each: on a list page of linked headings, the way to each notice's detail page. Links to
+    reports of decisions on earlier procurements are not."""
+    root = parse(bytes(data), charset)
+    page = _page(root, url)
+    found: dict[str, NoticeLink] = {}
+    for anchor in root.iter("a"):
+        text = one_line(anchor.text_content())
+        if not text or not _MARKED.search(text) or _DECISION.search(text):
+            continue
+        link = _resolve(page, anchor.get("href"))
+        if link and urlsplit(link).scheme in ("http", "https") and link not in found:
+            found[link] = NoticeLink(link, text)
+    return list(found.values())
 
 
 def read(data: bytes, url: str | None = None, charset: str | None = None) -> list[NoticeRecord]:
