@@ -13,6 +13,7 @@ from notices.models import (
     Deadline,
     Lot,
     Notice,
+    NoticeOrigin,
     NoticeVersion,
     OfficerMembership,
     Rejection,
@@ -90,6 +91,12 @@ class DeadlineInline(ReadOnlyInline):
     fields = ("kind", "lot", "at", "needs_review", "text", "sequence", "active")
 
 
+class OriginInline(ReadOnlyInline):
+    model = NoticeOrigin
+    fields = ("url", "first_seen_at")
+    show_change_link = False
+
+
 class VersionInline(ReadOnlyInline):
     model = NoticeVersion
     fields = ("number", "source_ref", "source_version", "issued_at", "received_at", "origin", "changes")
@@ -101,7 +108,7 @@ class NoticeAdmin(ReadOnlyAdmin):
     list_filter = ("source", "status", "notice_type", "language", ("warnings", admin.EmptyFieldListFilter))
     search_fields = ("title", "source_id", "procedure_id", "buyers__name", "buyers__identifiers__value")
     date_hierarchy = "published_at"
-    inlines = [DeadlineInline, LotInline, VersionInline]
+    inlines = [DeadlineInline, LotInline, OriginInline, VersionInline]
     exclude = ("current_version",)
 
     @admin.display(description="title", ordering="title")
