@@ -6,7 +6,6 @@ broke")."""
 from __future__ import annotations
 
 from notices.ingest.fetch import Payload
-from notices.ingest.write import ingest
 from notices.models import Source
 from notices.polling.runs import PollError, Run, kind
 
@@ -16,10 +15,10 @@ def poll_page(run: Run, fmt: str) -> None:
     source = run.source
     fetched = run.get(source.url, etag=source.etag, last_modified=source.last_modified)
     if fetched.not_modified:
+        run.say("  -> 304 not modified: nothing to read")
         run.result.status = "not-modified"
         return
-    outcome = ingest(Payload(fetched.data, fetched.url, fetched.url), fmt)
-    run.add(outcome)
+    outcome = run.ingest(Payload(fetched.data, fetched.url, fetched.url), fmt)
     what = "page" if fmt == "fi-web" else "feed"
     if outcome.errors:
         # Validators are not saved: the same bytes are read again next time (a fixed reader may read them).
