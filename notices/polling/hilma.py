@@ -10,7 +10,7 @@ import json
 from django.conf import settings
 from django.utils import timezone
 
-from notices.ingest.fetch import Fetched
+from notices.ingest.fetch import Fetched, HTTPStatusError
 from notices.models import Source
 from notices.polling.runs import PollError, Run, fetch_and_ingest, kind
 
@@ -75,7 +75,12 @@ def poll_hilma(run: Run) -> None:
     for _ in range(settings.POLL_MAX_PAGES):
         body = {**params, "orderby": "datePublished asc", "top": size, "skip": skip, "count": True,
                 "select": HILMA_SELECT}
-        page = run.post_json(base + HILMA_SEARCH_PATH, body, headers=headers, accept=JSON).json()
+        try:
+            page = run.post_json(base + HILMA_SEARCH_PATH, body, headers=headers, accept=JSON).json()
+        except HTTPStatusError as exc:
+            if exc.status in (401, 403):
+                raise PollError(f"Hilma refused the subscription key (HTTP {exc.status}): check HILMA_API_KEY") from None
+            raise
         documents = page.get("value") if isinstance(page, dict) else None
         if not isinstance(documents, list):
             raise PollError("Hilma's search answer has no 'value' list: not shaped as documented")

@@ -89,6 +89,8 @@ def poll_ted(run: Run) -> None:
             if exc.kind in QUERY_ERRORS or exc.kind == "UNSUPPORTED_VALUE":
                 run.broken = str(exc)  # it will not mend itself: flagged at once, mailed once
             raise
+        if not run.dry_run:
+            run.broken = ""  # TED took the query: a flag about it is over (the empty check may set another)
         notices = page["notices"]
         listed += len(notices)
         for item in notices:
@@ -244,7 +246,6 @@ def watch_empty(run: Run, url: str, query: str, since: str, listed: int) -> None
         return
     empty = 0 if listed else run.source.empty_polls + 1
     run.state["empty_polls"] = empty
-    run.broken = ""
     if empty < EMPTY_POLLS_BEFORE_CHECK:
         return
     country = tedquery.country_of(query)

@@ -99,7 +99,7 @@ def test_a_dry_run_with_a_wrong_key_says_so(hilma, settings):
     make_source(hilma.server.base, kind=Source.Kind.HILMA, name="Hilma")
     settings.HILMA_API_KEY = "wrong"
     code, _, err = dry_run("Hilma")
-    assert code == 1 and "HTTP 401" in err
+    assert code == 1 and "Hilma refused the subscription key (HTTP 401): check HILMA_API_KEY" in err
 
 
 def test_a_page_or_a_folder_is_read_and_not_stored(http_server, tmp_path):

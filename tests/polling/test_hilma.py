@@ -123,7 +123,7 @@ def test_a_wrong_key_is_an_error_that_says_so(hilma):
     source = hilma_source(hilma)
     with override_settings(HILMA_API_KEY="not-my-key"):
         assert poll_now(source).status == "error"
-    assert "HTTP 401" in source.last_error
+    assert source.last_error == "Hilma refused the subscription key (HTTP 401): check HILMA_API_KEY"
 
 
 def test_a_hilma_notice_without_its_eform_is_retried_next_poll(hilma):

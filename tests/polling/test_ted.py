@@ -230,7 +230,10 @@ def test_a_refused_query_or_parameter_flags_the_source_at_once_with_what_to_do(t
     assert not source.healthy and message in source.problem  # flagged now, not after 3 intervals
     assert len(mail.outbox) == 1 and "TED Finland" in mail.outbox[0].subject
 
-    poll_now(source)  # TED accepts it again (the operator corrected it): healthy
+    # The operator corrected it: TED takes it, and the flag ends even though a notice cannot be had yet.
+    ted.add("999999-2024", "2024-03-02+01:00", b"")
+    ted.server.serve("/en/notice/999999-2024/xml", Response(404, b"not found"))
+    assert poll_now(source).status == "ok" and source.cursor["failed"] == {"999999-2024": 1}
     assert source.healthy and source.problem == "" and source.broken == ""
 
 
