@@ -1,6 +1,7 @@
 """Operators look at what was ingested here. Notices are written only by notices.store, so the admin
 shows them read-only; rejected input can be read and deleted."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
@@ -13,6 +14,7 @@ from notices.models import (
     Deadline,
     Lot,
     Notice,
+    NoticeOrigin,
     NoticeVersion,
     OfficerMembership,
     Rejection,
@@ -90,6 +92,12 @@ class DeadlineInline(ReadOnlyInline):
     fields = ("kind", "lot", "at", "needs_review", "text", "sequence", "active")
 
 
+class OriginInline(ReadOnlyInline):
+    model = NoticeOrigin
+    fields = ("url", "first_seen_at")
+    show_change_link = False
+
+
 class VersionInline(ReadOnlyInline):
     model = NoticeVersion
     fields = ("number", "source_ref", "source_version", "issued_at", "received_at", "origin", "changes")
@@ -101,7 +109,7 @@ class NoticeAdmin(ReadOnlyAdmin):
     list_filter = ("source", "status", "notice_type", "language", ("warnings", admin.EmptyFieldListFilter))
     search_fields = ("title", "source_id", "procedure_id", "buyers__name", "buyers__identifiers__value")
     date_hierarchy = "published_at"
-    inlines = [DeadlineInline, LotInline, VersionInline]
+    inlines = [DeadlineInline, LotInline, OriginInline, VersionInline]
     exclude = ("current_version",)
 
     @admin.display(description="title", ordering="title")
@@ -191,6 +199,28 @@ class OfficerMembershipAdmin(admin.ModelAdmin):
 # --- Scheduled sources (notices/polling/) -----------------------------------------------------------------
 
 
+class SourceForm(forms.ModelForm):
+    """A source's query is checked before it is saved: TED answers a query it cannot match (a date not
+    written YYYYMMDD) with no notices rather than an error, so a bad one would go unnoticed."""
+
+    class Meta:
+        model = Source
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        kind, query = data.get("kind"), data.get("query") or ""
+        if kind == Source.Kind.TED:
+            problems = polling.check_ted_query(query)
+        elif kind == Source.Kind.HILMA:
+            problems = polling.check_hilma_query(query)
+        else:
+            problems = []
+        if problems:
+            self.add_error("query", problems)
+        return data
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     """Operators add and edit sources; the state is the poller's and shown read-only. A source whose health
@@ -201,17 +231,21 @@ class SourceAdmin(admin.ModelAdmin):
         "name", "kind", "enabled", "interval", "health_flag", "problem_short", "last_run", "last_success",
         "notices_seen",
     )  # fmt: skip
+    form = SourceForm
     list_filter = ("healthy", "kind", "enabled")
     search_fields = ("name", "url", "query", "problem", "last_error")
     actions = ["poll_now", "accept_yield", "reset_state"]
     readonly_fields = (
         "health_now", "problem_since", "problem_notified_at", "last_run", "last_success", "last_error",
         "failures", "next_poll_at", "lease_until", "leased_by", "etag", "last_modified", "watermark", "cursor",
-        "notices_seen", "peak_seen", "broken", "created_at", "updated_at",
+        "notices_seen", "peak_seen", "broken", "empty_polls", "skipped", "created_at", "updated_at",
     )  # fmt: skip
     fieldsets = (
         (None, {"fields": ("name", "kind", "url", "query", "interval", "enabled")}),
-        ("Health", {"fields": ("health_now", "problem_since", "problem_notified_at", "broken")}),
+        (
+            "Health",
+            {"fields": ("health_now", "problem_since", "problem_notified_at", "broken", "empty_polls", "skipped")},
+        ),
         (
             "State (written by the poller)",
             {
@@ -259,5 +293,7 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Forget the state (ETag, watermark, cursor): the next poll starts afresh")
     def reset_state(self, request, queryset):
-        count = queryset.update(etag="", last_modified="", watermark="", cursor={}, peak_seen=0, broken="")
+        count = queryset.update(
+            etag="", last_modified="", watermark="", cursor={}, peak_seen=0, broken="", empty_polls=0, skipped={}
+        )
         messages.info(request, f"{count} source(s) will be read afresh at their next poll.")

@@ -131,6 +131,25 @@ class Notice(models.Model):
         return self.title[:120]
 
 
+class NoticeOrigin(models.Model):
+    """An address a notice was read from: every http(s) URL a payload of it came from (TED's XML link,
+    Hilma's notice endpoint, a buyer's page...), each once, in the order first seen. The same eForms notice
+    from TED and from Hilma is one notice with two origins. Written by ``notices.store`` whenever a payload
+    of the notice arrives, even one that changes nothing; anything else that learns where a notice is
+    published may add one too. Local files are not origins (their paths mean nothing to a reader)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="origins")
+    url = models.CharField(max_length=1000)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["notice", "first_seen_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["notice", "url"], name="unique_notice_origin")]
+
+    def __str__(self) -> str:
+        return self.url
+
+
 class NoticeVersion(models.Model):
     """One distinct payload received for a notice: the raw bytes, where and when they came from, what the
     reader understood (``record``) and what it changed compared with the version before (``changes``)."""
@@ -366,6 +385,14 @@ class Source(models.Model):
         default=0, help_text="Notices read by the last poll that got new content (a page: the notices on it)"
     )
     peak_seen = models.PositiveIntegerField(default=0, help_text="The most notices one poll has read")
+    empty_polls = models.PositiveIntegerField(
+        default=0, help_text="TED: finished polls in a row whose query listed no notice"
+    )
+    skipped = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Hilma: search hits not fetched because nothing here reads them, by kind (plan, pre-eForms)",
+    )
     broken = models.TextField(blank=True, help_text="What is wrong with the content itself (layout broke)")
     healthy = models.BooleanField(default=True)
     problem = models.TextField(blank=True)

@@ -29,6 +29,7 @@ from notices.models import (
     Deadline,
     Lot,
     Notice,
+    NoticeOrigin,
     NoticeVersion,
     Rejection,
 )
@@ -226,6 +227,7 @@ def _save(entry: Entry) -> Change:
     if notice is None:
         return _create([entry])[0]
     now = timezone.now()
+    _add_origins([(notice.pk, entry.origin)], now)  # the same notice from another place is one more origin
     current = notice.current_version
     if current is not None and current.content_hash == digest:
         return Change(notice, UNCHANGED)
@@ -305,12 +307,24 @@ def _create(entries: list[Entry]) -> list[Change]:
     _table(Deadline, db).insert(db, deadline_rows)
     _table(Notice.buyers.through, db).insert(db, notice_buyers)
     _table(Notice.contacts.through, db).insert(db, notice_contacts)
+    _add_origins([(change.notice.pk, entry.origin) for entry, change in zip(entries, changes)], now)
     for entry, change in zip(entries, changes):
         change.version = _version(entry, change.notice, 1, now, change.as_json())
     _insert_versions([change.version for change in changes])
     for change in changes:
         notice_changed.send(sender=Notice, change=change)
     return changes
+
+
+def _add_origins(pairs: list[tuple[int, str]], now: dt.datetime) -> None:
+    """Remember each (notice, URL) it was read from, once (see ``NoticeOrigin``); file paths are not kept."""
+    rows = [
+        NoticeOrigin(notice_id=pk, url=origin[:1000], first_seen_at=now)
+        for pk, origin in pairs
+        if origin.startswith(("http://", "https://"))
+    ]
+    if rows:
+        NoticeOrigin.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def _insert_versions(versions: list[NoticeVersion]) -> None:

@@ -9,16 +9,27 @@ from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("TRACKER_CORPUS", ROOT.parent / "shared" / "corpus"))
+REALAPI = Path(os.environ.get("TRACKER_REALAPI", ROOT.parent / "shared" / "realapi"))
 
 
 def corpus_path(*parts: str) -> Path:
     """A path inside the corpus; fails (in CI) or skips (elsewhere) with a clear word when it is absent."""
-    if not CORPUS.is_dir():
-        message = f"the notice corpus is not at {CORPUS}: these tests read it from ../shared/corpus"
+    return _shared(CORPUS, "the notice corpus", "../shared/corpus").joinpath(*parts)
+
+
+def realapi_path(*parts: str) -> Path:
+    """A path inside ../shared/realapi (TED's published OpenAPI description, notes on Hilma's API); fails
+    (in CI) or skips (elsewhere) when it is absent, as the corpus does."""
+    return _shared(REALAPI, "the folder of real API descriptions", "../shared/realapi").joinpath(*parts)
+
+
+def _shared(folder: Path, what: str, where: str) -> Path:
+    if not folder.is_dir():
+        message = f"{what} is not at {folder}: these tests read it from {where}"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    return CORPUS.joinpath(*parts)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """A real HTTP server on 127.0.0.1 for tests of anything fetched. Routes map a path to a list of
 responses (status, headers, body) served in turn (the last one repeats); every request is recorded.
 
-GET and POST are served alike (the route decides, whatever the method). ``requests`` keeps
+A route may also be a function of the ``Request`` that returns the ``Response`` (a fake API that reads what
+it is asked). GET and POST are served alike (the route decides, whatever the method). ``requests`` keeps
 (method, path, headers) for each request; ``log`` keeps ``Request`` objects that also carry the body
 (``Request.json()`` for a JSON body). ``max_in_flight`` is the most requests the server was answering at
 once; a response with ``wait_for_company`` holds its answer until another request is in flight too (or a
@@ -13,6 +14,7 @@ import json
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -58,9 +60,10 @@ class LoopbackServer:
             def _answer(self, method):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                request = Request(method, self.path, dict(self.headers), body)
                 with server._lock:
                     server.requests.append((method, self.path, dict(self.headers)))
-                    server.log.append(Request(method, self.path, dict(self.headers), body))
+                    server.log.append(request)
                     responses = server.routes.get(self.path) or [Response(404, b"not found")]
                     index = min(server._served[self.path], len(responses) - 1)
                     server._served[self.path] += 1
@@ -68,6 +71,8 @@ class LoopbackServer:
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 response = responses[index]
                 try:
+                    if callable(response):
+                        response = response(request)
                     if response.wait_for_company:
                         end = time.monotonic() + 1.0
                         while server.in_flight < 2 and time.monotonic() < end:
@@ -96,7 +101,7 @@ class LoopbackServer:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
-    def serve(self, path: str, *responses: Response) -> str:
+    def serve(self, path: str, *responses: Response | Callable[[Request], Response]) -> str:
         self.routes[path] = list(responses)
         self._served[path] = 0
         return self.base + path

@@ -1,7 +1,10 @@
 """Settings, all from the environment (see README, "Configuration"). Defaults run the embedded service:
 SQLite in var/, mail written to var/outbox/ as .eml files."""
 
+import re
 from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
 
 from notices import vocab
 from tracker import env
@@ -146,6 +149,13 @@ API_AUTH_FAILURE_WINDOW = env.integer("API_AUTH_FAILURE_WINDOW", 600)  # ...in t
 
 # --- Scheduled sources (notices/polling/: runscheduler and manage.py poll) -------------------------
 TED_API_URL = env.string("TED_API_URL", "https://api.ted.europa.eu").rstrip("/")  # POST {}/v3/notices/search
+TED_API_VERSION = env.string("TED_API_VERSION", "v3")  # the search path's version: /v3/notices/search
+TED_SCOPE = env.string("TED_SCOPE", "ALL")  # ALL: every notice; ACTIVE (TED's default) only active ones
+TED_API_SPEC = env.string("TED_API_SPEC")  # TED's OpenAPI description (YAML): checks a query's field names
+if not re.fullmatch(r"v[0-9]+", TED_API_VERSION):
+    raise ImproperlyConfigured(f"TED_API_VERSION must be v3, v4...; not {TED_API_VERSION!r}")
+if TED_SCOPE not in ("ALL", "ACTIVE", "LATEST"):
+    raise ImproperlyConfigured(f"TED_SCOPE must be ALL, ACTIVE or LATEST, not {TED_SCOPE!r}")
 TED_NOTICE_XML_URL = env.string(  # a notice's XML when a search result carries no links.xml
     "TED_NOTICE_XML_URL", "https://ted.europa.eu/en/notice/{publication_number}/xml"
 )

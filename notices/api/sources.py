@@ -31,6 +31,8 @@ class SourceOut(Schema):
     notices_seen: int
     healthy: bool
     problem: str
+    skipped: dict[str, int]
+    empty_polls: int
 
 
 def _url(source: Source) -> str:
@@ -46,7 +48,10 @@ def _url(source: Source) -> str:
     description=(
         "Every source with its state. `healthy` is false when an enabled source has had no successful poll "
         "for 3 x its interval (POLL_STALE_FACTOR), or its content broke (a page or feed that yielded notices "
-        "yields none or no longer reads); `problem` says which. `interval` is in seconds."
+        "yields none or no longer reads; TED refused the query, or it listed nothing for 3 polls while TED "
+        "had notices for its country); `problem` says which. `interval` is in seconds. `skipped`: Hilma's "
+        "search hits not fetched, by kind (`plan`, `pre-eForms`); `empty_polls`: TED polls in a row whose "
+        "query listed nothing."
     ),
 )
 def list_sources(request):
@@ -73,6 +78,8 @@ def list_sources(request):
                 "notices_seen": source.notices_seen,
                 "healthy": healthy,
                 "problem": problem,
+                "skipped": source.skipped or {},
+                "empty_polls": source.empty_polls,
             }
         )
     return out

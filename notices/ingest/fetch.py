@@ -33,6 +33,9 @@ READABLE_SUFFIXES = {".xml", ".json", ".html", ".htm"}
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 5
+# What ``fetch()`` accepts: a notice URL may be an eForms XML, an OCDS JSON or a buyer's web page. Callers
+# that know what they fetch (an API's JSON endpoint, a notice's XML) say so with ``accept``.
+ACCEPT_ANY_NOTICE = "application/xml, application/json, text/html"
 
 
 class FetchError(IngestError):
@@ -151,12 +154,15 @@ def request(
     session: requests.Session | None = None,
     user_agent: str | None = None,
     max_wait: float = 60.0,
+    accept: str = ACCEPT_ANY_NOTICE,
 ) -> Fetched:
     """One polite HTTP exchange; what ``fetch()`` and the scheduled sources (notices.polling) use.
 
     * ``etag`` / ``last_modified``: a conditional request (If-None-Match / If-Modified-Since); a 304
       comes back as ``Fetched(status=304)`` with no body.
     * ``json_body``: sent as JSON (POST for TED's and Hilma's search endpoints).
+    * ``accept``: the Accept header; the caller says what it expects (``application/json`` from a JSON API,
+      ``application/xml`` for a notice's XML). By default any kind of notice.
     * Every hop is checked (no private hosts), redirects are followed by hand, the body is capped.
     * At most one request at a time per host in this process (``host_lock``); between retries the lock
       is released.
@@ -167,7 +173,7 @@ def request(
     session = session or requests.Session()
     sent = {
         "User-Agent": user_agent or settings.INGEST_USER_AGENT,
-        "Accept": "application/xml, application/json, text/html",
+        "Accept": accept,
     }
     sent.update(headers or {})
     if etag:

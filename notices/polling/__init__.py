@@ -28,9 +28,13 @@ or after the watermark and skips what the cursor lists, so nothing is fetched tw
 yields none, or no longer reads ("layout broke"). The first poll or sweep that finds a problem starts an
 episode and mails the operators (``mail_admins``) once; the episode ends when the source is healthy again.
 
-The modules: ``runs`` (claiming, one poll, the kinds' registry), one module per kind (``pages``: fi-web
-pages and OCDS feeds; ``folder``; ``ted``; ``hilma``, each saying which fields of its API it relies on
-and where that is documented) and ``health``.
+**Dry runs** (``dry_run()``, ``manage.py poll --dry-run SOURCE``) send the requests a poll would and read
+what comes back, but store nothing and leave the source as it was.
+
+The modules: ``runs`` (claiming, one poll, a dry run, the kinds' registry), one module per kind (``pages``:
+fi-web pages and OCDS feeds; ``folder``; ``ted``; ``hilma``, each saying which fields of its API it relies
+on and where that is documented), ``tedquery`` (a TED expert query checked before TED sees it) and
+``health``.
 """
 
 from __future__ import annotations
@@ -40,10 +44,12 @@ from django.conf import settings
 from notices import clock
 from notices.polling import folder, hilma, pages, ted  # noqa: F401 - each registers its kind of source
 from notices.polling.health import evaluate, health, sweep
-from notices.polling.runs import PollError, Result, claim, due_ids, new_worker_name, poll, poll_due
+from notices.polling.hilma import check_query as check_hilma_query
+from notices.polling.runs import PollError, Result, claim, dry_run, due_ids, new_worker_name, poll, poll_due
+from notices.polling.ted import check_query as check_ted_query
 
-__all__ = ["PollError", "Result", "claim", "due_ids", "evaluate", "health", "new_worker_name", "poll",
-           "poll_due", "sweep"]
+__all__ = ["PollError", "Result", "check_hilma_query", "check_ted_query", "claim", "dry_run", "due_ids", "evaluate", "health",
+           "new_worker_name", "poll", "poll_due", "sweep"]
 
 POLL_JOB_ID = "poll-sources"
 # Poll due sources every ``POLL_TICK`` seconds on the scheduler's clock (``runscheduler``) unless

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 from notices.ingest.fetch import FetchError, expand, read_file
-from notices.ingest.write import ingest
 from notices.models import Source
 from notices.polling.runs import PollError, Run, kind
 
@@ -34,8 +33,9 @@ def poll_folder(run: Run) -> None:
         except FetchError as exc:
             run.result.problems.append(str(exc))
             continue
-        outcome = ingest(payload)
-        run.add(outcome)
+        run.say(f"read {path}")
+        run.fetched += 1
+        outcome = run.ingest(payload)
         run.result.seen += len(outcome.records)
         known[path] = stamp  # a rejected file is kept as a Rejection and read again once it changes
         if n % 50 == 0:

@@ -28,7 +28,6 @@ from django.conf import settings
 
 from notices.ingest.fetch import FetchError, Payload
 from notices.ingest.read import Outcome, parse
-from notices.ingest.write import write
 from notices.models import Source
 from notices.polling import hilma
 from notices.polling.runs import PollError, Run, kind
@@ -45,6 +44,7 @@ def poll_page(run: Run, fmt: str) -> None:
     fetched = run.get(source.url, etag=source.etag, last_modified=source.last_modified)
     followed = dict(source.cursor.get("links", {}))
     if fetched.not_modified:
+        run.say("  -> 304 not modified: nothing to read")
         if followed:  # the list is the same; its detail pages may not be
             _follow(run, list(followed), followed, {})
         run.result.status = "not-modified"
@@ -53,8 +53,7 @@ def poll_page(run: Run, fmt: str) -> None:
     outcome = parse(payload, fmt)
     what = "page" if fmt == "fi-web" else "feed"
     if outcome.errors:
-        write(payload, outcome)  # kept as a rejection with its reason
-        run.add(outcome)
+        run.store(payload, outcome)  # kept as a rejection with its reason
         # Validators are not saved: the same bytes are read again next time (a fixed reader may read them).
         if source.peak_seen:
             run.broken = f"layout broke: the {what} no longer reads ({outcome.errors[0]})"
@@ -62,8 +61,7 @@ def poll_page(run: Run, fmt: str) -> None:
     links = _to_follow(source.url, payload, outcome) if fmt == "fi-web" else []
     by_id = {record.source_id: record for record in outcome.records}
     outcome.records = [r for r in outcome.records if r.source_id not in links]
-    write(payload, outcome)
-    run.add(outcome)
+    run.store(payload, outcome)
     seen = len(outcome.records) + _follow(run, links, followed, by_id)
     flagged, key = _suspicious(source, outcome)
     run.state["cursor"] = {
@@ -146,8 +144,7 @@ def _follow(run: Run, links: list[str], followed: dict, listed: dict) -> int:
             outcome.records = [dataclasses.replace(record, source_id=link, aliases=aliases)]
         elif not records and link in listed:
             outcome.records = [listed[link]]
-        write(Payload(fetched.data, link, link, fetched.charset), outcome)
-        run.add(outcome)
+        run.store(Payload(fetched.data, link, link, fetched.charset), outcome)
         seen += len(outcome.records)
         if not outcome.errors:
             followed[link] = {"etag": fetched.etag[:500], "last_modified": fetched.last_modified[:100]}
@@ -155,9 +152,7 @@ def _follow(run: Run, links: list[str], followed: dict, listed: dict) -> int:
 
 
 def _store(run: Run, record, origin: str) -> int:
-    outcome = Outcome(origin, "fi-web", [record])
-    write(Payload(b"", origin, origin), outcome)
-    run.add(outcome)
+    run.store(Payload(b"", origin, origin), Outcome(origin, "fi-web", [record]))
     return 1
 
 

@@ -239,6 +239,12 @@ def notice_context(notice: Notice, follow_form: FollowForm | None = None) -> dic
         "source": {
             "name": SOURCE_LABELS.get(notice.source, notice.source),
             "url": _http(notice.source_url),
+            # Every address it was read from (TED and Hilma both, say), besides its own page.
+            "origins": [
+                {"href": href, "text": href}
+                for href in dict.fromkeys(_http(o.url) for o in notice.origins.all())
+                if href and href != _http(notice.source_url)
+            ],
         },
         "versions": _history(notice),
         "pdf_url": reverse("notices:summary_pdf", args=[notice.pk]) + f"?lang={lang}",

@@ -52,3 +52,24 @@ def poll_now(source: Source, worker: str = "test") -> polling.Result:
 
 def ago(**kw) -> dt.datetime:
     return timezone.now() - dt.timedelta(**kw)
+
+
+@pytest.fixture
+def ted(http_server):
+    """A fake TED search API that checks what it is asked and answers against TED's OpenAPI description."""
+    from tests.polling.fakes import FakeTed
+
+    fake = FakeTed(http_server)
+    yield fake
+    assert fake.violations == [], "TED's published specification was not followed:\n" + "\n".join(fake.violations)
+
+
+@pytest.fixture
+def hilma(http_server):
+    """A fake Hilma API (search index and eForms notices) behind the subscription key ``test-key``."""
+    from tests.polling.fakes import FakeHilma
+
+    fake = FakeHilma(http_server)
+    yield fake
+    assert fake.violations == [], "\n".join(fake.violations)
+

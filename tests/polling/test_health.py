@@ -107,7 +107,7 @@ def test_the_api_shows_each_source_and_its_health_to_staff_only(http_server):
     page, ted = answer.json()
     assert set(page) == {
         "id", "name", "kind", "url", "enabled", "interval", "last_run", "last_success", "last_error",
-        "notices_seen", "healthy", "problem",
+        "notices_seen", "healthy", "problem", "skipped", "empty_polls",
     }  # fmt: skip
     assert (page["name"], page["kind"], page["url"], page["healthy"], page["notices_seen"]) == (
         "A page", "fi-web", url, True, 1,
