@@ -32,8 +32,9 @@ from notices.models import (
     NoticeVersion,
     Rejection,
 )
+from notices.gate import admit, shown
 from notices.records import BuyerRecord, DeadlineRecord, Encoded, NoticeRecord, RawPayload
-from notices.vocab import CLOSING_KINDS
+from notices.vocab import CLOSING_KINDS, in_range
 
 # Sent inside the writing transaction with ``change=Change`` whenever a notice is new or was updated.
 notice_changed = Signal()
@@ -108,6 +109,9 @@ class Entry:
         encoded: Encoded | None = None,
     ) -> Entry:
         raw = raw if isinstance(raw, RawPayload) else RawPayload.of(raw)
+        admitted = admit(record)  # the gate (notices.gate); a record read by notices.ingest passed it already
+        if admitted is not record:
+            record, encoded = admitted, None
         return cls(record, raw, origin, fmt or record.source, source or record.source, encoded or Encoded.of(record))
 
 
@@ -125,9 +129,14 @@ def save(
     return _save_one(Entry.of(record, raw=raw, origin=origin, fmt=fmt, source=source, encoded=encoded))
 
 
-def save_many(entries: Sequence[Entry]) -> list[Change | DatabaseError]:
+# What storing one notice may fail with, costing only that notice: the database refused a value, or a
+# value could not be made one (the gate should have stopped it; if not, the batch still goes on).
+UNSTORABLE = (DatabaseError, ValueError, ArithmeticError)
+
+
+def save_many(entries: Sequence[Entry]) -> list[Change | Exception]:
     """Write each entry as ``save`` would, in order, each notice all-or-nothing; an entry that could not
-    be stored gets its ``DatabaseError`` in its place. Inside a transaction (a bulk ingest commits a
+    be stored gets its error (one of ``UNSTORABLE``) in its place. Inside a transaction (a bulk ingest commits a
     group of payloads at once) or not.
 
     New notices that nothing else in ``entries`` names (the bulk of a large ingest) are written together:
@@ -146,7 +155,7 @@ def save_many(entries: Sequence[Entry]) -> list[Change | DatabaseError]:
         try:
             with transaction.atomic():
                 changes = _create([entries[i] for i in run])
-        except DatabaseError:
+        except UNSTORABLE:
             _buyer_cache.clear()  # as in _save_one: a cached buyer may have been deleted meanwhile
             changes = [_save_or_error(entries[i]) for i in run]
         for i, change in zip(run, changes):
@@ -184,10 +193,10 @@ def _stored(entries: Sequence[Entry]) -> set[tuple[str, str]]:
     return found
 
 
-def _save_or_error(entry: Entry) -> Change | DatabaseError:
+def _save_or_error(entry: Entry) -> Change | Exception:
     try:
         return _save_one(entry)
-    except DatabaseError as exc:
+    except UNSTORABLE as exc:
         return exc
 
 
@@ -206,14 +215,15 @@ def _save_one(entry: Entry) -> Change:
     raise AssertionError("unreachable")
 
 
-def reject(*, origin: str, reason: str, raw: bytes = b"", fmt: str = "") -> Rejection:
-    """Keep input that could not be stored, with the reason, for an operator to see (admin)."""
+def reject(*, origin: str, reason: str, raw: bytes = b"", fmt: str = "", size: int | None = None) -> Rejection:
+    """Keep input that could not be stored, with the reason, for an operator to see (admin). ``raw`` may
+    be only the first bytes of a payload too large to keep; ``size`` is then its whole size."""
     return Rejection.objects.create(
-        origin=origin[:1000],
-        reason=reason,
+        origin=shown(origin, 1000),
+        reason=shown(reason, 10_000),
         raw=raw,
         raw_hash=hashlib.sha256(raw).hexdigest() if raw else "",
-        size=len(raw),
+        size=min(len(raw) if size is None else max(size, len(raw)), 2**31 - 1),
         format=fmt,
     )
 
@@ -441,7 +451,7 @@ def _version(entry: Entry, notice: Notice, number: int, now: dt.datetime, change
         raw=entry.raw.stored,
         raw_encoding=entry.raw.encoding,
         format=entry.fmt,
-        origin=entry.origin[:1000],
+        origin=shown(entry.origin, 1000),
         source_ref=record.source_id[:500],
         source_version=(record.version or "")[:50],
         issued_at=record.published_at,
@@ -473,7 +483,8 @@ def _find_notice(record: NoticeRecord, source: str) -> Notice | None:
 def _notice_values(record: NoticeRecord) -> dict:
     """The notice's fields as the record gives them; a change of any but the last three is reported."""
     lot_cpv = [c for lot in record.lots for c in lot.cpv]
-    closing = sorted(d.at.astimezone(dt.UTC) for d in record.deadlines if d.kind in CLOSING_KINDS)
+    # Only instants in the usable range decide the order and the open/closed status (notices.gate).
+    closing = sorted(d.at.astimezone(dt.UTC) for d in record.deadlines if d.kind in CLOSING_KINDS and in_range(d.at))
     return {
         "procedure_id": record.procedure_id or "",
         "notice_type": record.notice_type,
@@ -513,11 +524,12 @@ def _lot_values(record: NoticeRecord) -> list[dict]:
 
 
 def _by_key(deadlines: tuple[DeadlineRecord, ...]) -> dict[tuple[str, str], DeadlineRecord]:
-    """One instant per (lot, kind); where a notice gives two, the earlier, the one a bidder must not miss."""
+    """One instant per (lot, kind); where a notice gives two, the earlier, the one a bidder must not miss
+    (an instant in the usable range before one that is not)."""
     found: dict[tuple[str, str], DeadlineRecord] = {}
     for d in deadlines:
         key = (d.lot or "", d.kind)
-        if key not in found or d.at < found[key].at:
+        if key not in found or (not in_range(d.at), d.at) < (not in_range(found[key].at), found[key].at):
             found[key] = d
     return found
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from notices.errors import FieldError, Invalid, RateLimited
 from notices.models import Notice
+from notices.vocab import LATEST
 from scheduler import dispatch, planning
 from scheduler.models import Message, Subscription
 
@@ -70,7 +71,7 @@ def refusals(notice: Notice, *, email: str, lot: str, deadlines: list[str], now:
             message = _("This notice has no lot '%(lot)s'; its lots: %(lots)s.") % {"lot": lot, "lots": known}
             problems.append(FieldError(("lot",), message))
             return problems
-    ahead = {d.kind for d in active if d.at > now and (not lot or d.lot in ("", lot))}
+    ahead = {d.kind for d in active if now < d.at < LATEST and (not lot or d.lot in ("", lot))}
     if deadlines and not ahead.intersection(deadlines):
         problems.append(FieldError(("deadlines",), _("The deadlines you chose have all passed.")))
     return problems

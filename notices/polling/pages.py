@@ -21,7 +21,10 @@ def poll_page(run: Run, fmt: str) -> None:
     outcome = ingest(Payload(fetched.data, fetched.url, fetched.url), fmt)
     run.add(outcome)
     what = "page" if fmt == "fi-web" else "feed"
-    if outcome.errors:
+    if outcome.errors and outcome.records:
+        # Some notices could not be kept (each is a rejection with its reason); the rest were stored.
+        run.result.problems.extend(outcome.errors)
+    elif outcome.errors:
         # Validators are not saved: the same bytes are read again next time (a fixed reader may read them).
         if source.peak_seen:
             run.broken = f"layout broke: the {what} no longer reads ({outcome.errors[0]})"
