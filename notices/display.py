@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from icalendar import Calendar, Event
 
+from notices.gate import OUT_OF_RANGE
 from notices.readers import text as ft
 from notices.vocab import HELSINKI
 
@@ -63,6 +64,10 @@ REVIEW_REASONS = {
     ft.TIME_RANGE: gettext_lazy("a time range was given: read as its end"),
     ft.CONFLICT: gettext_lazy("the notice gives more than one time for this deadline"),
     ft.YEAR_INFERRED: gettext_lazy("no year was given: taken from the publication date"),
+    OUT_OF_RANGE: gettext_lazy(
+        "the date is before 1990 or after 2099: shown as written, never used for reminders or to decide "
+        "whether the call is open"
+    ),
 }
 
 
