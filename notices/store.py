@@ -257,7 +257,7 @@ def _save(entry: Entry) -> Change:
                 change.fields.append(name)
             setattr(notice, name, value)
     notice.updated_at = now
-    buyers = [_upsert_buyer(b, key) for b, key in zip(record.buyers, entry.encoded.buyer_keys)]
+    buyers = [_upsert_buyer(b, key, entry) for b, key in zip(record.buyers, entry.encoded.buyer_keys)]
     notice.save()
     _sync_lots(notice, record)
     _sync_deadlines(notice, record.deadlines, change)
@@ -289,7 +289,7 @@ def _create(entries: list[Entry]) -> list[Change]:
         change.added = [DeadlineChange(d.kind, d.lot or "", None, d.at.astimezone(dt.UTC)) for d in deadlines]
         changes.append(change)
         keyed.append(deadlines)
-        buyers.append([_upsert_buyer(b, key) for b, key in zip(record.buyers, entry.encoded.buyer_keys)])
+        buyers.append([_upsert_buyer(b, key, entry) for b, key in zip(record.buyers, entry.encoded.buyer_keys)])
 
     ids = _table(Notice, db).insert(db, [c.notice.__dict__ for c in changes], returning=("source", "source_id"))
     lots, deadline_rows, notice_buyers, notice_contacts = [], [], [], []
@@ -591,11 +591,25 @@ _buyer_cache: dict[str, tuple[Buyer, ContactPoint | None]] = {}
 _BUYER_CACHE_SIZE = 10_000
 
 
-def _upsert_buyer(record: BuyerRecord, key: str) -> tuple[Buyer, ContactPoint | None]:
+# How much a kind of source is believed about its buyer: what the buyer publishes itself (eForms through
+# TED or Hilma, its own officers here) over structured open data (OCDS) over free text on any web page
+# (fi-web), which anyone can write and cite a Y-tunnus in. A source never renames a buyer known from a more
+# authoritative one, nor adds names to it; one at least as authoritative may. A buyer stored before
+# provenance was recorded counts as OCDS: a web page cannot rename it either.
+AUTHORITY = {"eforms": 2, "officer": 2, "ocds": 1, "fi-web": 0}
+_UNRECORDED = 1
+
+
+def authority(source: str) -> int:
+    return AUTHORITY.get(source, _UNRECORDED)
+
+
+def _upsert_buyer(record: BuyerRecord, key: str, entry: Entry) -> tuple[Buyer, ContactPoint | None]:
     """``key`` is ``canonical_json(record)`` (see ``Encoded``)."""
+    key = f"{entry.source}:{key}"  # the same words from a web page and from eForms do not weigh the same
     if (hit := _buyer_cache.get(key)) is not None:
         return hit
-    result = _write_buyer(record)
+    result = _write_buyer(record, entry.source, entry.record.source_url or entry.origin)
 
     def remember():
         if len(_buyer_cache) >= _BUYER_CACHE_SIZE:
@@ -606,9 +620,10 @@ def _upsert_buyer(record: BuyerRecord, key: str) -> tuple[Buyer, ContactPoint | 
     return result
 
 
-def _write_buyer(record: BuyerRecord) -> tuple[Buyer, ContactPoint | None]:
+def _write_buyer(record: BuyerRecord, source: str, origin: str) -> tuple[Buyer, ContactPoint | None]:
     """The buyer this record names: found by a checked identifier, else by name among buyers that have
-    none, else new. Its identifiers, names and contact point are added to what we knew."""
+    none, else new. Its identifiers and contact point are added to what we knew; its names only as
+    ``AUTHORITY`` allows (a web page citing a buyer's Y-tunnus never renames it)."""
     name_key = " ".join(record.name.split()).casefold()
     strong = [i for i in record.identifiers if i.scheme and i.valid is not False]
     buyer = None
@@ -626,25 +641,50 @@ def _write_buyer(record: BuyerRecord) -> tuple[Buyer, ContactPoint | None]:
         )
     if buyer is None:
         buyer = Buyer.objects.create(
-            name=record.name, name_key=name_key, names=dict(record.names), country=record.address.country or ""
+            name=record.name,
+            name_key=name_key,
+            names=dict(record.names),
+            name_sources={"": source, **dict.fromkeys(record.names, source)},
+            country=record.address.country or "",
         )
     else:
-        names = {**buyer.names, **record.names}
-        if names != buyer.names or (record.address.country and not buyer.country):
-            buyer.names = names
-            buyer.country = buyer.country or record.address.country or ""
-            buyer.updated_at = timezone.now()
-            buyer.save(update_fields=["names", "country", "updated_at"])
+        _rename(buyer, record, source, name_key)
     for ident in record.identifiers:
         BuyerIdentifier.objects.get_or_create(
             scheme=ident.scheme or "",
             value=ident.id,
             defaults={"buyer": buyer, "valid": ident.valid, "as_written": ident.as_written or ident.id},
         )
-    return buyer, _contact(buyer, record)
+    return buyer, _contact(buyer, record, source, origin)
 
 
-def _contact(buyer: Buyer, record: BuyerRecord) -> ContactPoint | None:
+def _rename(buyer: Buyer, record: BuyerRecord, source: str, name_key: str) -> None:
+    """Names from ``source`` for a buyer we knew: replaced by a more authoritative source, merged from one
+    as authoritative, untouched by a less authoritative one."""
+    known = max((authority(s) for s in buyer.name_sources.values()), default=_UNRECORDED)
+    fields = {}
+    if authority(source) > known:
+        fields.update(
+            name=record.name,
+            name_key=name_key,
+            names=dict(record.names),
+            name_sources={"": source, **dict.fromkeys(record.names, source)},
+        )
+    elif authority(source) == known:
+        names = {**buyer.names, **record.names}
+        if names != buyer.names:
+            sources = {**buyer.name_sources, **{lang: source for lang in record.names if buyer.names.get(lang) != record.names[lang]}}
+            fields.update(names=names, name_sources=sources)
+    if record.address.country and not buyer.country and authority(source) >= known:
+        fields["country"] = record.address.country
+    if fields:
+        for name, value in fields.items():
+            setattr(buyer, name, value)
+        buyer.updated_at = timezone.now()
+        buyer.save(update_fields=[*fields, "updated_at"])
+
+
+def _contact(buyer: Buyer, record: BuyerRecord, source: str, origin: str) -> ContactPoint | None:
     a = record.address
     fields = {
         "street": a.street or "",
@@ -664,5 +704,12 @@ def _contact(buyer: Buyer, record: BuyerRecord) -> ContactPoint | None:
     if not any(v for k, v in fields.items() if k != "country" and v not in (None, "")):
         return None
     fingerprint = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
-    contact, _ = ContactPoint.objects.get_or_create(buyer=buyer, fingerprint=fingerprint, defaults=fields)
+    where = shown(origin, 1000)
+    contact, created = ContactPoint.objects.get_or_create(
+        buyer=buyer, fingerprint=fingerprint, defaults={**fields, "source": source, "origin": where}
+    )
+    if not created and (not contact.source or authority(source) > authority(contact.source)):
+        # The same contact, now also given by a more authoritative source: that is where it is from.
+        contact.source, contact.origin = source, where
+        contact.save(update_fields=["source", "origin"])
     return contact
