@@ -335,3 +335,38 @@ def test_the_gate_changes_nothing_the_corpus_says():
             assert gate.admit(record) is record, path
             count += 1
     assert count > 45
+
+
+# --- done when: a folder of the issue's bad files beside the 36 eForms examples ------------------------------
+
+
+def test_the_bad_files_beside_the_36_examples_cost_one_rejection_each_and_nothing_else(tmp_path):
+    """What the 36 top-level eForms examples give alone (new 32, updated 1, 3 older versions kept), plus
+    one rejection, with its reason, per file that cannot be kept. (The issue's other hostile files, a
+    year-9999 deadline, huge amounts, control characters, are kept cleaned or flagged: tested above.)"""
+    from django.test import override_settings
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for path in sorted(corpus_path("eforms-sdk-1.15.1").glob("*.xml")):
+        shutil.copy(path, folder / path.name)
+    assert len(list(folder.glob("*.xml"))) == 36
+    bad = {
+        "bad-surrogate.json": (ocds(release("ocds-bad", "Tie \ud800 työt")), "lone surrogate"),
+        "bad-utf8.json": (b'{"releases": [{"ocid": "x", "tender": {"title": "\xc3\x28"}}]}', "not UTF-8"),
+        "bad-nan.json": (b'{"releases": [{"ocid": "x", "tender": {"value": {"amount": NaN}}}]}', "NaN"),
+        "bad-digits.json": (b'{"releases": [{"ocid": "x", "id": ' + b"9" * 5000 + b"}]}", "4,300 digits"),
+        "bad-huge.xml": (b"<x>" + b" " * 2_000_000 + b"</x>", "larger than"),
+        "bad-doctype.xml": (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>', "DOCTYPE"),
+    }
+    for name, (content, _) in bad.items():
+        (folder / name).write_bytes(content)
+    with override_settings(INGEST_MAX_BYTES=1_000_000):
+        code, out, err = ingest(str(folder))
+    assert code == 1
+    assert out.strip() == f"new: 32, updated: 1, unchanged: 0, older versions kept: 3, rejected: {len(bad)}"
+    assert Notice.objects.count() == 32
+    for name, (content, words) in bad.items():
+        (rejection,) = Rejection.objects.filter(origin__endswith=name)
+        assert words in rejection.reason, (name, rejection.reason)
+        assert bytes(rejection.raw) == content[: len(bytes(rejection.raw))] and rejection.raw
