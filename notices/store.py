@@ -107,11 +107,15 @@ class Entry:
         fmt: str | None = None,
         source: str | None = None,
         encoded: Encoded | None = None,
+        admitted: bool = False,
     ) -> Entry:
+        """``admitted``: the record has passed ``notices.gate.admit`` already (``notices.ingest.read``
+        admits what it reads, in the reader's process); otherwise it passes it here."""
         raw = raw if isinstance(raw, RawPayload) else RawPayload.of(raw)
-        admitted = admit(record)  # the gate (notices.gate); a record read by notices.ingest passed it already
-        if admitted is not record:
-            record, encoded = admitted, None
+        if not admitted:
+            passed = admit(record)  # the gate (notices.gate); raises IngestError for what cannot be kept
+            if passed is not record:
+                record, encoded = passed, None
         return cls(record, raw, origin, fmt or record.source, source or record.source, encoded or Encoded.of(record))
 
 

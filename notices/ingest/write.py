@@ -85,7 +85,7 @@ def _entries(payload: Payload, outcome: Outcome) -> list[store.Entry]:
     encoded = outcome.encoded or [None] * len(outcome.records)
     raw = outcome.raw or RawPayload.of(payload.data)
     return [
-        store.Entry.of(record, raw=raw, origin=payload.origin, fmt=outcome.fmt, encoded=enc)
+        store.Entry.of(record, raw=raw, origin=payload.origin, fmt=outcome.fmt, encoded=enc, admitted=True)
         for record, enc in zip(outcome.records, encoded)
     ]
 

@@ -125,6 +125,12 @@ def test_an_officer_cannot_publish_a_deadline_in_year_9999():
     with pytest.raises(Invalid) as caught:
         officers.publish(user, draft.pk)
     assert any(f.path == ("deadlines", 0, "at") and "2100" in f.message for f in caught.value.fields)
+    # The draft itself, with an instant no time zone can show, still opens in the officer's pages.
+    officers.update_draft(user, draft.pk, {"deadlines": [{"kind": "tender", "at": "9999-12-31T23:59:00-12:00"}]})
+    client = Client()
+    client.force_login(user)
+    assert client.get(f"/officer/drafts/{draft.pk}/").status_code == 200
+    assert client.get("/officer/").status_code == 200
 
 
 def test_an_instant_that_no_time_zone_can_show_is_stored_at_the_nearest_one_that_can():
