@@ -84,6 +84,15 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CPV = re.compile(r"^[0-9A-Za-z-]{1,20}$")
 
 
+# Controls that separate words (vertical tab, form feed, the information separators, NEL) become a space
+# rather than gluing two words together; every other unwanted character goes.
+_SEPARATORS = frozenset("\x0b\x0c\x1c\x1d\x1e\x1f\x85")
+
+
+def _removed(match: re.Match) -> str:
+    return " " if match.group() in _SEPARATORS else ""
+
+
 def clean(text: str, cap: int | None = None) -> str:
     """``text`` as the store keeps it (see the module docstring); raises ``ValueError`` for a lone
     surrogate. Returns ``text`` itself when nothing changes."""
@@ -93,7 +102,7 @@ def clean(text: str, cap: int | None = None) -> str:
             raise ValueError(f"a lone surrogate (U+{ord(text[at]):04X}) at character {at + 1} is not text")
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
-        text = _UNWANTED.sub("", text)
+        text = _UNWANTED.sub(_removed, text)
         if not text.isascii() and not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
     if cap is not None and len(text) > cap:

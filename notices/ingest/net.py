@@ -66,7 +66,10 @@ def check_url(url: str) -> None:
     """Raise ``RefusedURL`` (naming the problem) for a URL that is not plainly http(s)://host[:port]/..."""
     if "\\" in url:
         raise RefusedURL("the URL has a backslash, which URL parsers read differently; it is not fetched", url)
-    if any(ch <= " " or ch == "\x7f" for ch in url):
+    authority = re.split(r"[/?#]", url.partition("://")[2], maxsplit=1)[0]
+    if any(ch < " " or ch == "\x7f" for ch in url) or " " in authority or url != url.strip():
+        # (A space in the path is sent percent-encoded; one in the host, or a tab, CR or LF anywhere, is
+        # read differently by different parsers: urlsplit drops tabs and line breaks.)
         raise RefusedURL("the URL has spaces or control characters; it is not fetched", url)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
