@@ -103,10 +103,28 @@ class VersionInline(ReadOnlyInline):
     fields = ("number", "source_ref", "source_version", "issued_at", "received_at", "origin", "changes")
 
 
+class FlaggedFilter(admin.SimpleListFilter):
+    """Notices the reader or the gate flagged for a person (``warnings`` is a JSON list: Django's
+    EmptyFieldListFilter compares it with "" and fails on JSON columns)."""
+
+    title = "warnings"
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "With warnings"), ("no", "Without warnings")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(warnings=[])
+        if self.value() == "no":
+            return queryset.filter(warnings=[])
+        return queryset
+
+
 @admin.register(Notice)
 class NoticeAdmin(ReadOnlyAdmin):
     list_display = ("title_short", "source", "notice_type", "status", "next_deadline", "published_at")
-    list_filter = ("source", "status", "notice_type", "language", ("warnings", admin.EmptyFieldListFilter))
+    list_filter = ("source", "status", "notice_type", "language", FlaggedFilter)
     search_fields = ("title", "source_id", "procedure_id", "buyers__name", "buyers__identifiers__value")
     date_hierarchy = "published_at"
     inlines = [DeadlineInline, LotInline, OriginInline, VersionInline]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from icalendar import Calendar, Event
 
+from notices.gate import OUT_OF_RANGE
 from notices.readers import text as ft
 from notices.vocab import HELSINKI
 
@@ -63,6 +64,10 @@ REVIEW_REASONS = {
     ft.TIME_RANGE: gettext_lazy("a time range was given: read as its end"),
     ft.CONFLICT: gettext_lazy("the notice gives more than one time for this deadline"),
     ft.YEAR_INFERRED: gettext_lazy("no year was given: taken from the publication date"),
+    OUT_OF_RANGE: gettext_lazy(
+        "the date is before 1990 or after 2099: shown as written, never used for reminders or to decide "
+        "whether the call is open"
+    ),
 }
 
 
@@ -86,21 +91,37 @@ def kind_phrase(kind: str) -> str:
 # --- instants and amounts -----------------------------------------------------------------------------
 
 
+def in_helsinki(instant: dt.datetime) -> dt.datetime:
+    """The instant in Helsinki time; as it is when Helsinki cannot show it (a year-9999 deadline that a
+    source wrote is kept and flagged by notices.gate, and must still be shown, not crash a page)."""
+    try:
+        return instant.astimezone(HELSINKI)
+    except (OverflowError, ValueError):
+        return instant
+
+
 def local_time(instant: dt.datetime, *, short: bool = False) -> str:
     """The instant in Helsinki: in the active language's format (31.3.2025 klo 12.00), or ``short``, the
-    Finnish numeric form in every language (31.3.2025 12.00) for tables such as the PDF's."""
-    at = instant.astimezone(HELSINKI)
+    Finnish numeric form in every language (31.3.2025 12.00) for tables such as the PDF's. An instant
+    Helsinki cannot show (years 1 and 9999) is shown as written, with its offset."""
+    at = in_helsinki(instant)
+    if at.tzinfo is not HELSINKI:
+        return instant.isoformat(" ", "minutes")
     if short:
         return f"{at.day}.{at.month}.{at.year} {at.hour:02d}.{at.minute:02d}"
     return formats.date_format(at, "DATETIME_FORMAT")
 
 
 def utc_time(instant: dt.datetime, *, short: bool = False) -> str:
-    """The instant in UTC: 2025-03-31 09:00 UTC, or ``short``: 31.3.2025 09.00 UTC."""
-    at = instant.astimezone(dt.UTC)
+    """The instant in UTC: 2025-03-31 09:00 UTC, or ``short``: 31.3.2025 09.00 UTC (as written, with its
+    offset, when UTC cannot show it)."""
+    try:
+        at = instant.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        return instant.isoformat(" ", "minutes")
     if short:
         return f"{at.day}.{at.month}.{at.year} {at.hour:02d}.{at.minute:02d} UTC"
-    return at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"{at.year:04d}-{at.month:02d}-{at.day:02d} {at.hour:02d}:{at.minute:02d} UTC"
 
 
 def time_left(delta: dt.timedelta, *, short: bool = False) -> str:

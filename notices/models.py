@@ -19,6 +19,12 @@ class Buyer(models.Model):
     name = models.CharField(max_length=500)
     name_key = models.CharField(max_length=500, db_index=True, editable=False, help_text="Casefolded name")
     names = models.JSONField(default=dict, blank=True, help_text="Name per language (ISO 639-1).")
+    name_sources = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Where the name ("") and each language\'s name came from: eforms, officer, ocds or fi-web. '
+        "A source never renames a buyer known from a more authoritative one (notices.store).",
+    )
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -68,6 +74,10 @@ class ContactPoint(models.Model):
     fax_valid = models.BooleanField(null=True)
     url = models.CharField(max_length=500, blank=True)
     fingerprint = models.CharField(max_length=64, help_text="Hash of the fields, so a repeat is one row")
+    source = models.CharField(
+        max_length=20, blank=True, help_text="The most authoritative kind of source that gave it (eforms, officer...)"
+    )
+    origin = models.CharField(max_length=1000, blank=True, help_text="The file or URL it was read from")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["buyer", "fingerprint"], name="unique_contact")]

@@ -38,11 +38,20 @@ from django.utils import timezone
 
 from notices import store
 from notices.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
+from notices.gate import admit
 from notices.models import Buyer, Draft, Notice, OfficerMembership
 from notices.readers.ids import identify, phone
-from notices.records import Address, BuyerRecord, DeadlineRecord, Identifier, LotRecord, NoticeRecord
+from notices.records import (
+    Address,
+    BuyerRecord,
+    DeadlineRecord,
+    Identifier,
+    IngestError,
+    LotRecord,
+    NoticeRecord,
+)
 from notices.search import buyers_for
-from notices.vocab import CLOSING_KINDS
+from notices.vocab import CLOSING_KINDS, in_range
 
 # (earlier kind, later kind, strictly before?) within the procedure and within each lot.
 ORDER = [
@@ -112,10 +121,10 @@ def _draft(user, draft_id: int, *, lock: bool = False) -> Draft:
     if lock:
         rows = rows.select_for_update(of=("self",))
     draft = rows.filter(pk=draft_id).first()
-    if draft is None:
+    if draft is None or not may_act_for(user, draft.buyer_id):
+        # Another buyer's draft is answered exactly as one that does not exist: a draft is not public,
+        # so neither is whether it exists or whose it is.
         raise NotFound(f"There is no draft {draft_id}.")
-    if not may_act_for(user, draft.buyer_id):
-        raise NotAllowed(f"Draft {draft_id} belongs to {draft.buyer.name}; you are not its officer.")
     return draft
 
 
@@ -344,6 +353,8 @@ def problems(content: dict, buyer: Buyer, *, now: dt.datetime, before: dict | No
         unchanged = old.get((lot, d["kind"])) == at
         if at <= now and not unchanged:
             add(["deadlines", i, "at"], f"must be in the future (it is {at.isoformat()})")
+        elif not in_range(at) and not unchanged:
+            add(["deadlines", i, "at"], f"must be before 2100 (it is {at.isoformat()})")
     if not any(kind in CLOSING_KINDS for _, kind in seen):
         add(["deadlines"], "a call needs a tender or participation deadline")
     for scope in ["", *lot_ids]:
@@ -441,7 +452,10 @@ def _cpv8(code: str) -> str:
 
 
 def _write(draft: Draft, content: dict, user, status: str) -> store.Change:
-    rec = record(draft, content, status)
+    try:
+        rec = admit(record(draft, content, status))  # the gate, here so its refusal is the officer's 422
+    except IngestError as exc:
+        raise _invalid([FieldError((), exc.detail)]) from None
     raw = json.dumps({"by": user.get_username(), "status": status, "content": content}, sort_keys=True).encode()
     return store.save(rec, raw=raw, origin=f"api:officer:{user.get_username()}", fmt="officer", source="officer")
 

@@ -46,7 +46,7 @@ from django.db.models.expressions import RawSQL
 from notices.errors import Invalid
 from notices.models import Buyer, BuyerIdentifier, Deadline, Notice, NoticeCpv
 from notices.readers.ids import identify
-from notices.vocab import CLOSING_KINDS, DEADLINE_KINDS, SOURCES
+from notices.vocab import CLOSING_KINDS, DEADLINE_KINDS, EARLIEST, LATEST, SOURCES, in_range
 
 PARTLY_MAX = 5_000  # partly closed notices passed to the database as a list of ids (more: as a subquery)
 STATUSES = ("open", "closed", "cancelled")
@@ -208,7 +208,7 @@ def notices(filters: Filters) -> QuerySet:
     if filters.notice_type:
         qs = qs.filter(notice_type=filters.notice_type)
     if filters.deadline_after or filters.deadline_before:
-        deadlines = Deadline.objects.filter(active=True, kind__in=CLOSING_KINDS)
+        deadlines = Deadline.objects.filter(active=True, kind__in=CLOSING_KINDS, at__gte=EARLIEST, at__lt=LATEST)
         if filters.deadline_after:
             deadlines = deadlines.filter(at__gte=filters.deadline_after)
         if filters.deadline_before:
@@ -243,7 +243,8 @@ def _instant(text: str | None) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(text)
     except (TypeError, ValueError):
         raise Invalid("cursor is not one this API gave out", fields=[(["query", "cursor"], "bad instant")]) from None
-    if value.tzinfo is None:
+    if value.tzinfo is None or value.utcoffset() is None or not in_range(value):
+        # Every instant a cursor holds is one the store keeps in range; one outside was not made here.
         raise Invalid("cursor is not one this API gave out", fields=[(["query", "cursor"], "bad instant")])
     return value
 
@@ -261,7 +262,7 @@ class Page:
 
 def _next_ahead(now: dt.datetime):
     return Subquery(
-        Deadline.objects.filter(notice=OuterRef("pk"), active=True, kind__in=CLOSING_KINDS, at__gt=now)
+        Deadline.objects.filter(notice=OuterRef("pk"), active=True, kind__in=CLOSING_KINDS, at__gt=now, at__lt=LATEST)
         .order_by()
         .values("notice")
         .annotate(m=Min("at"))
@@ -404,7 +405,9 @@ class DeadlineFilters:
 
 def deadlines(filters: DeadlineFilters, *, now: dt.datetime) -> QuerySet:
     """Active deadlines of notices that are not cancelled, from ``after`` (default now) on."""
-    qs = Deadline.objects.filter(active=True, at__gte=filters.after or now).exclude(
+    # Only instants in the usable range (notices.gate): a year-9999 deadline a source wrote is shown on
+    # its notice, flagged, but is no deadline to list.
+    qs = Deadline.objects.filter(active=True, at__gte=max(filters.after or now, EARLIEST), at__lt=LATEST).exclude(
         notice__status=Notice.Status.CANCELLED
     )
     if filters.before:

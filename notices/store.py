@@ -22,6 +22,7 @@ from django.db.models import Max, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
+from notices.gate import admit, shown
 from notices.models import (
     Buyer,
     BuyerIdentifier,
@@ -34,7 +35,7 @@ from notices.models import (
     Rejection,
 )
 from notices.records import BuyerRecord, DeadlineRecord, Encoded, NoticeRecord, RawPayload
-from notices.vocab import CLOSING_KINDS
+from notices.vocab import CLOSING_KINDS, in_range
 
 # Sent inside the writing transaction with ``change=Change`` whenever a notice is new or was updated.
 notice_changed = Signal()
@@ -107,8 +108,15 @@ class Entry:
         fmt: str | None = None,
         source: str | None = None,
         encoded: Encoded | None = None,
+        admitted: bool = False,
     ) -> Entry:
+        """``admitted``: the record has passed ``notices.gate.admit`` already (``notices.ingest.read``
+        admits what it reads, in the reader's process); otherwise it passes it here."""
         raw = raw if isinstance(raw, RawPayload) else RawPayload.of(raw)
+        if not admitted:
+            passed = admit(record)  # the gate (notices.gate); raises IngestError for what cannot be kept
+            if passed is not record:
+                record, encoded = passed, None
         return cls(record, raw, origin, fmt or record.source, source or record.source, encoded or Encoded.of(record))
 
 
@@ -126,9 +134,14 @@ def save(
     return _save_one(Entry.of(record, raw=raw, origin=origin, fmt=fmt, source=source, encoded=encoded))
 
 
-def save_many(entries: Sequence[Entry]) -> list[Change | DatabaseError]:
+# What storing one notice may fail with, costing only that notice: the database refused a value, or a
+# value could not be made one (the gate should have stopped it; if not, the batch still goes on).
+UNSTORABLE = (DatabaseError, ValueError, ArithmeticError)
+
+
+def save_many(entries: Sequence[Entry]) -> list[Change | Exception]:
     """Write each entry as ``save`` would, in order, each notice all-or-nothing; an entry that could not
-    be stored gets its ``DatabaseError`` in its place. Inside a transaction (a bulk ingest commits a
+    be stored gets its error (one of ``UNSTORABLE``) in its place. Inside a transaction (a bulk ingest commits a
     group of payloads at once) or not.
 
     New notices that nothing else in ``entries`` names (the bulk of a large ingest) are written together:
@@ -147,7 +160,7 @@ def save_many(entries: Sequence[Entry]) -> list[Change | DatabaseError]:
         try:
             with transaction.atomic():
                 changes = _create([entries[i] for i in run])
-        except DatabaseError:
+        except UNSTORABLE:
             _buyer_cache.clear()  # as in _save_one: a cached buyer may have been deleted meanwhile
             changes = [_save_or_error(entries[i]) for i in run]
         for i, change in zip(run, changes):
@@ -187,10 +200,10 @@ def _stored(entries: Sequence[Entry]) -> set[tuple[str, str]]:
     return found
 
 
-def _save_or_error(entry: Entry) -> Change | DatabaseError:
+def _save_or_error(entry: Entry) -> Change | Exception:
     try:
         return _save_one(entry)
-    except DatabaseError as exc:
+    except UNSTORABLE as exc:
         return exc
 
 
@@ -209,14 +222,15 @@ def _save_one(entry: Entry) -> Change:
     raise AssertionError("unreachable")
 
 
-def reject(*, origin: str, reason: str, raw: bytes = b"", fmt: str = "") -> Rejection:
-    """Keep input that could not be stored, with the reason, for an operator to see (admin)."""
+def reject(*, origin: str, reason: str, raw: bytes = b"", fmt: str = "", size: int | None = None) -> Rejection:
+    """Keep input that could not be stored, with the reason, for an operator to see (admin). ``raw`` may
+    be only the first bytes of a payload too large to keep; ``size`` is then its whole size."""
     return Rejection.objects.create(
-        origin=origin[:1000],
-        reason=reason,
+        origin=shown(origin, 1000),
+        reason=shown(reason, 10_000),
         raw=raw,
         raw_hash=hashlib.sha256(raw).hexdigest() if raw else "",
-        size=len(raw),
+        size=min(len(raw) if size is None else max(size, len(raw)), 2**31 - 1),
         format=fmt,
     )
 
@@ -253,7 +267,7 @@ def _save(entry: Entry) -> Change:
     notice.updated_at = now
     if notice.source_id != record.source_id and notice.source_id in record.aliases:
         notice.source_id = record.source_id  # found by an earlier reader's id: it takes the current one
-    buyers = [_upsert_buyer(b, key) for b, key in zip(record.buyers, entry.encoded.buyer_keys)]
+    buyers = [_upsert_buyer(b, key, entry) for b, key in zip(record.buyers, entry.encoded.buyer_keys)]
     notice.save()
     _sync_lots(notice, record)
     _sync_deadlines(notice, record.deadlines, change)
@@ -285,7 +299,7 @@ def _create(entries: list[Entry]) -> list[Change]:
         change.added = [DeadlineChange(d.kind, d.lot or "", None, d.at.astimezone(dt.UTC)) for d in deadlines]
         changes.append(change)
         keyed.append(deadlines)
-        buyers.append([_upsert_buyer(b, key) for b, key in zip(record.buyers, entry.encoded.buyer_keys)])
+        buyers.append([_upsert_buyer(b, key, entry) for b, key in zip(record.buyers, entry.encoded.buyer_keys)])
 
     ids = _table(Notice, db).insert(db, [c.notice.__dict__ for c in changes], returning=("source", "source_id"))
     lots, deadline_rows, notice_buyers, notice_contacts = [], [], [], []
@@ -465,7 +479,7 @@ def _version(entry: Entry, notice: Notice, number: int, now: dt.datetime, change
         raw=entry.raw.stored,
         raw_encoding=entry.raw.encoding,
         format=entry.fmt,
-        origin=entry.origin[:1000],
+        origin=shown(entry.origin, 1000),
         source_ref=record.source_id[:500],
         source_version=(record.version or "")[:50],
         issued_at=record.published_at,
@@ -509,7 +523,8 @@ def _find_by_alias(record: NoticeRecord, source: str) -> int | None:
 def _notice_values(record: NoticeRecord) -> dict:
     """The notice's fields as the record gives them; a change of any but the last three is reported."""
     lot_cpv = [c for lot in record.lots for c in lot.cpv]
-    closing = sorted(d.at.astimezone(dt.UTC) for d in record.deadlines if d.kind in CLOSING_KINDS)
+    # Only instants in the usable range decide the order and the open/closed status (notices.gate).
+    closing = sorted(d.at.astimezone(dt.UTC) for d in record.deadlines if d.kind in CLOSING_KINDS and in_range(d.at))
     return {
         "procedure_id": record.procedure_id or "",
         "notice_type": record.notice_type,
@@ -549,11 +564,12 @@ def _lot_values(record: NoticeRecord) -> list[dict]:
 
 
 def _by_key(deadlines: tuple[DeadlineRecord, ...]) -> dict[tuple[str, str], DeadlineRecord]:
-    """One instant per (lot, kind); where a notice gives two, the earlier, the one a bidder must not miss."""
+    """One instant per (lot, kind); where a notice gives two, the earlier, the one a bidder must not miss
+    (an instant in the usable range before one that is not)."""
     found: dict[tuple[str, str], DeadlineRecord] = {}
     for d in deadlines:
         key = (d.lot or "", d.kind)
-        if key not in found or d.at < found[key].at:
+        if key not in found or (not in_range(d.at), d.at) < (not in_range(found[key].at), found[key].at):
             found[key] = d
     return found
 
@@ -615,11 +631,25 @@ _buyer_cache: dict[str, tuple[Buyer, ContactPoint | None]] = {}
 _BUYER_CACHE_SIZE = 10_000
 
 
-def _upsert_buyer(record: BuyerRecord, key: str) -> tuple[Buyer, ContactPoint | None]:
+# How much a kind of source is believed about its buyer: what the buyer publishes itself (eForms through
+# TED or Hilma, its own officers here) over structured open data (OCDS) over free text on any web page
+# (fi-web), which anyone can write and cite a Y-tunnus in. A source never renames a buyer known from a more
+# authoritative one, nor adds names to it; one at least as authoritative may. A buyer stored before
+# provenance was recorded counts as OCDS: a web page cannot rename it either.
+AUTHORITY = {"eforms": 2, "officer": 2, "ocds": 1, "fi-web": 0}
+_UNRECORDED = 1
+
+
+def authority(source: str) -> int:
+    return AUTHORITY.get(source, _UNRECORDED)
+
+
+def _upsert_buyer(record: BuyerRecord, key: str, entry: Entry) -> tuple[Buyer, ContactPoint | None]:
     """``key`` is ``canonical_json(record)`` (see ``Encoded``)."""
+    key = f"{entry.source}:{key}"  # the same words from a web page and from eForms do not weigh the same
     if (hit := _buyer_cache.get(key)) is not None:
         return hit
-    result = _write_buyer(record)
+    result = _write_buyer(record, entry.source, entry.record.source_url or entry.origin)
 
     def remember():
         if len(_buyer_cache) >= _BUYER_CACHE_SIZE:
@@ -630,9 +660,10 @@ def _upsert_buyer(record: BuyerRecord, key: str) -> tuple[Buyer, ContactPoint | 
     return result
 
 
-def _write_buyer(record: BuyerRecord) -> tuple[Buyer, ContactPoint | None]:
+def _write_buyer(record: BuyerRecord, source: str, origin: str) -> tuple[Buyer, ContactPoint | None]:
     """The buyer this record names: found by a checked identifier, else by name among buyers that have
-    none, else new. Its identifiers, names and contact point are added to what we knew."""
+    none, else new. Its identifiers and contact point are added to what we knew; its names only as
+    ``AUTHORITY`` allows (a web page citing a buyer's Y-tunnus never renames it)."""
     name_key = " ".join(record.name.split()).casefold()
     strong = [i for i in record.identifiers if i.scheme and i.valid is not False]
     buyer = None
@@ -650,25 +681,50 @@ def _write_buyer(record: BuyerRecord) -> tuple[Buyer, ContactPoint | None]:
         )
     if buyer is None:
         buyer = Buyer.objects.create(
-            name=record.name, name_key=name_key, names=dict(record.names), country=record.address.country or ""
+            name=record.name,
+            name_key=name_key,
+            names=dict(record.names),
+            name_sources={"": source, **dict.fromkeys(record.names, source)},
+            country=record.address.country or "",
         )
     else:
-        names = {**buyer.names, **record.names}
-        if names != buyer.names or (record.address.country and not buyer.country):
-            buyer.names = names
-            buyer.country = buyer.country or record.address.country or ""
-            buyer.updated_at = timezone.now()
-            buyer.save(update_fields=["names", "country", "updated_at"])
+        _rename(buyer, record, source, name_key)
     for ident in record.identifiers:
         BuyerIdentifier.objects.get_or_create(
             scheme=ident.scheme or "",
             value=ident.id,
             defaults={"buyer": buyer, "valid": ident.valid, "as_written": ident.as_written or ident.id},
         )
-    return buyer, _contact(buyer, record)
+    return buyer, _contact(buyer, record, source, origin)
 
 
-def _contact(buyer: Buyer, record: BuyerRecord) -> ContactPoint | None:
+def _rename(buyer: Buyer, record: BuyerRecord, source: str, name_key: str) -> None:
+    """Names from ``source`` for a buyer we knew: replaced by a more authoritative source, merged from one
+    as authoritative, untouched by a less authoritative one."""
+    known = max((authority(s) for s in buyer.name_sources.values()), default=_UNRECORDED)
+    fields = {}
+    if authority(source) > known:
+        fields.update(
+            name=record.name,
+            name_key=name_key,
+            names=dict(record.names),
+            name_sources={"": source, **dict.fromkeys(record.names, source)},
+        )
+    elif authority(source) == known:
+        names = {**buyer.names, **record.names}
+        if names != buyer.names:
+            sources = {**buyer.name_sources, **{lang: source for lang in record.names if buyer.names.get(lang) != record.names[lang]}}
+            fields.update(names=names, name_sources=sources)
+    if record.address.country and not buyer.country and authority(source) >= known:
+        fields["country"] = record.address.country
+    if fields:
+        for name, value in fields.items():
+            setattr(buyer, name, value)
+        buyer.updated_at = timezone.now()
+        buyer.save(update_fields=[*fields, "updated_at"])
+
+
+def _contact(buyer: Buyer, record: BuyerRecord, source: str, origin: str) -> ContactPoint | None:
     a = record.address
     fields = {
         "street": a.street or "",
@@ -688,5 +744,12 @@ def _contact(buyer: Buyer, record: BuyerRecord) -> ContactPoint | None:
     if not any(v for k, v in fields.items() if k != "country" and v not in (None, "")):
         return None
     fingerprint = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
-    contact, _ = ContactPoint.objects.get_or_create(buyer=buyer, fingerprint=fingerprint, defaults=fields)
+    where = shown(origin, 1000)
+    contact, created = ContactPoint.objects.get_or_create(
+        buyer=buyer, fingerprint=fingerprint, defaults={**fields, "source": source, "origin": where}
+    )
+    if not created and (not contact.source or authority(source) > authority(contact.source)):
+        # The same contact, now also given by a more authoritative source: that is where it is from.
+        contact.source, contact.origin = source, where
+        contact.save(update_fields=["source", "origin"])
     return contact

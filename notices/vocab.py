@@ -6,6 +6,7 @@ codes, and how instants are shown, live one layer up in ``notices.display``.
 
 from __future__ import annotations
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 # Finnish notices are written, and every deadline is shown, in Finland's time (with its DST).
@@ -37,3 +38,14 @@ def natural_key(lot_id: str) -> tuple:
     """Sort key that puts LOT-2 before LOT-10."""
     digits = "".join(ch for ch in lot_id if ch.isdigit())
     return (lot_id.rstrip("0123456789"), int(digits[:18]) if digits else -1, lot_id)
+
+# The instants a notice may use for anything but showing: deadlines, publication dates and the list's
+# order. Anything outside (year 9999, year 1) is kept as written and flagged (notices.gate), never
+# reminded of, never what makes a call open or closed.
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
+def in_range(at: dt.datetime | None) -> bool:
+    """Whether an aware instant lies in [EARLIEST, LATEST) (comparing never overflows)."""
+    return at is not None and EARLIEST <= at < LATEST

@@ -6,29 +6,35 @@ notice, a closed call (no tender or participation deadline ahead), a lot the not
 deadlines of which none of the chosen kinds is still ahead; the page shows each message beside its field,
 the API answers 422 with the field's path. A signed-in user following with their own address gets
 reminders at once; anyone else gets a pending subscription and a confirmation mail (double opt-in),
-limited per address and per client (``RateLimited``).
+limited per address and per sender, signed in or not (``RateLimited``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notices.errors import FieldError, Invalid, RateLimited
 from notices.models import Notice
+from notices.vocab import LATEST
 from scheduler import dispatch, planning
 from scheduler.models import Message, Subscription
 
 
-def rate_limit(email: str, ip: str | None, now: dt.datetime) -> RateLimited | None:
-    """The refusal when one more confirmation would exceed a limit, else None."""
+def rate_limit(email: str, ip: str | None, now: dt.datetime, user=None) -> RateLimited | None:
+    """The refusal when one more confirmation mail would exceed a limit, else None. Every confirmation
+    counts, whoever asked for it (anonymous, API token, web session): per address
+    (``SCHEDULER_RATE_PER_ADDRESS`` a day) and per sender, the client address and the account
+    (``SCHEDULER_RATE_PER_IP`` an hour each)."""
+    sent = Message.objects.filter(kind=Message.Kind.CONFIRM)
     limits = [
         (
-            Subscription.objects.filter(user__isnull=True, email__iexact=email),
+            sent.filter(subscription__email__iexact=email),
             settings.SCHEDULER_RATE_PER_ADDRESS,
             dt.timedelta(days=1),
             "Too many confirmation mails to this address; try again later.",
@@ -37,10 +43,19 @@ def rate_limit(email: str, ip: str | None, now: dt.datetime) -> RateLimited | No
     if ip:
         limits.append(
             (
-                Subscription.objects.filter(user__isnull=True, client_ip=ip),
+                sent.filter(subscription__client_ip=ip),
                 settings.SCHEDULER_RATE_PER_IP,
                 dt.timedelta(hours=1),
                 "Too many subscriptions from your address; try again later.",
+            )
+        )
+    if user is not None:
+        limits.append(
+            (
+                sent.filter(subscription__user=user),
+                settings.SCHEDULER_RATE_PER_IP,
+                dt.timedelta(hours=1),
+                "Too many confirmation mails from your account; try again later.",
             )
         )
     for rows, limit, window, why in limits:
@@ -51,6 +66,23 @@ def rate_limit(email: str, ip: str | None, now: dt.datetime) -> RateLimited | No
         if len(times) >= limit:
             return RateLimited(why, wait=max(1, int((times[-1] + window - now).total_seconds()) + 1))
     return None
+
+
+def _one_at_a_time(email: str, ip: str | None, user) -> None:
+    """Serialise confirmations to one address and from one sender until the transaction ends, so the
+    count and the new row cannot race. SQLite: every write transaction already holds the database's
+    write lock (BEGIN IMMEDIATE). PostgreSQL: transaction-level advisory locks, taken in one order."""
+    if connection.vendor != "postgresql":
+        return
+    keys = {f"confirm-to:{email.casefold()}"}
+    if ip:
+        keys.add(f"confirm-from:{ip}")
+    if user is not None:
+        keys.add(f"confirm-by:{user.pk}")
+    with connection.cursor() as cursor:
+        for key in sorted(keys):
+            number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
 
 
 def refusals(notice: Notice, *, email: str, lot: str, deadlines: list[str], now: dt.datetime) -> list[FieldError]:
@@ -70,7 +102,7 @@ def refusals(notice: Notice, *, email: str, lot: str, deadlines: list[str], now:
             message = _("This notice has no lot '%(lot)s'; its lots: %(lots)s.") % {"lot": lot, "lots": known}
             problems.append(FieldError(("lot",), message))
             return problems
-    ahead = {d.kind for d in active if d.at > now and (not lot or d.lot in ("", lot))}
+    ahead = {d.kind for d in active if now < d.at < LATEST and (not lot or d.lot in ("", lot))}
     if deadlines and not ahead.intersection(deadlines):
         problems.append(FieldError(("deadlines",), _("The deadlines you chose have all passed.")))
     return problems
@@ -94,8 +126,6 @@ def follow(
     if problems := refusals(notice, email=email, lot=lot, deadlines=deadlines, now=now):
         raise Invalid(str(problems[0].message) if len(problems) == 1 else _("See the fields."), fields=problems)
     active = user is not None and bool(user.email) and email.casefold() == user.email.casefold()
-    if not active and (limited := rate_limit(email, ip, now)):
-        raise limited
     subscription = Subscription(
         user=user,
         email=email,
@@ -111,6 +141,10 @@ def follow(
     )
     token = subscription.new_token()
     with transaction.atomic():
+        if not active:  # a confirmation mail goes out: limited, whoever asks (anonymous, token, session)
+            _one_at_a_time(email, ip, user)
+            if limited := rate_limit(email, ip, now, user):
+                raise limited
         subscription.save()
         if active:
             planning.plan(subscription, now=now)

@@ -39,7 +39,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notices.models import Deadline, Notice
-from notices.vocab import HELSINKI
+from notices.vocab import HELSINKI, in_range
 from scheduler.models import PENDING, Message, Reminder, State, Subscription
 
 UTC = dt.UTC
@@ -85,11 +85,13 @@ def parse_offset(text: str) -> Offset:
         )
     parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
     days = parts["weeks"] * 7 + parts["days"]
-    exact = dt.timedelta(hours=parts["hours"], minutes=parts["minutes"], seconds=parts["seconds"])
-    if days == 0 and not exact:
+    seconds = parts["hours"] * 3600 + parts["minutes"] * 60 + parts["seconds"]
+    if days == 0 and not seconds:
         raise ValueError(f"{text!r} is zero: a reminder must come before the deadline")
-    if dt.timedelta(days=days) + exact > MAX_OFFSET:
+    # Compared as whole seconds first: P99999999999D is no timedelta at all (it would overflow).
+    if days * 86400 + seconds > MAX_OFFSET.total_seconds():
         raise ValueError(f"{text!r} is more than a year")
+    exact = dt.timedelta(seconds=seconds)
     return Offset(text.strip().upper(), days, exact)
 
 
@@ -103,7 +105,8 @@ def followed(subscription: Subscription, deadlines: list[Deadline], *, removed_t
     """The active deadlines of its notice that a subscription follows (see the module rules);
     ``removed_too``: also those a later version removed."""
     kinds = set(subscription.deadlines)
-    active = [d for d in deadlines if (d.active or removed_too) and d.kind in kinds]
+    # An instant outside the usable range (notices.gate: year 9999 as a source wrote it) is never reminded of.
+    active = [d for d in deadlines if (d.active or removed_too) and d.kind in kinds and in_range(d.at)]
     if not subscription.lot:
         return active
     own = [d for d in active if d.lot == subscription.lot]

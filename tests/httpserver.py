@@ -26,6 +26,8 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     declare_length: bool = True  # False: no Content-Length, the body ends when the connection closes
     wait_for_company: bool = False  # see the module docstring
+    drip: float = 0.0  # seconds between bytes of the body (a slow server that never lets a read time out)
+    drip_head: bool = False  # drip the status line and headers too
 
 
 @dataclass
@@ -77,6 +79,9 @@ class LoopbackServer:
                         end = time.monotonic() + 1.0
                         while server.in_flight < 2 and time.monotonic() < end:
                             time.sleep(0.01)
+                    if response.drip:
+                        self._drip(response)
+                        return
                     self.send_response(response.status)
                     for name, value in response.headers.items():
                         self.send_header(name, value)
@@ -90,6 +95,25 @@ class LoopbackServer:
                 finally:
                     with server._lock:
                         server.in_flight -= 1
+
+            def _drip(self, response):
+                head = f"HTTP/1.1 {response.status} Slow\r\n".encode()
+                headers = dict(response.headers)
+                if response.declare_length:
+                    headers.setdefault("Content-Length", str(len(response.body)))
+                head += b"".join(f"{k}: {v}\r\n".encode() for k, v in headers.items()) + b"Connection: close\r\n\r\n"
+                self.close_connection = True
+                try:
+                    if not response.drip_head:
+                        self.wfile.write(head)
+                        self.wfile.flush()
+                        head = b""
+                    for byte in head + response.body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(response.drip)
+                except OSError:  # the client hung up (as it should when its deadline passes)
+                    pass
 
             def log_message(self, *args):
                 pass

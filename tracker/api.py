@@ -21,6 +21,7 @@ from notices.api.errors import body, status_of
 from notices.api.notices import officer_router
 from notices.api.notices import router as notices_router
 from scheduler.api import router as scheduler_router
+from tracker import request_ids
 
 logger = logging.getLogger("tracker.api")
 
@@ -89,8 +90,9 @@ def _forbidden(request, exc: PermissionDenied):
 
 @api.exception_handler(Exception)
 def _server_error(request, exc: Exception):
-    logger.error("API error on %s %s", request.method, request.path, exc_info=exc)
-    return _answer(request, 500, "Something went wrong on our side; it has been logged.")
+    request_id = getattr(request, "request_id", None) or request_ids.current()
+    logger.error("API error on %s %s (request %s)", request.method, request.path, request_id, exc_info=exc)
+    return _answer(request, 500, request_ids.server_error_message(request_id), headers={"X-Request-ID": request_id})
 
 
 def _method_not_allowed(path_view):

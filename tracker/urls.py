@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from tracker.api import api
 
+handler500 = "tracker.request_ids.server_error"  # logged with the request's id; the API's error shape under /api/
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),

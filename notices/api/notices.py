@@ -41,9 +41,10 @@ from notices.api.schemas import (
     ValidationOut,
     unstorable,
 )
+from notices.display import in_helsinki
 from notices.errors import NotFound
 from notices.models import Buyer, Draft, Notice
-from notices.vocab import HELSINKI, SOURCES
+from notices.vocab import SOURCES
 
 router = Router(tags=["notices"])
 officer_router = Router(tags=["officers"], auth=TokenAuth())
@@ -197,7 +198,7 @@ def notice_out(notice: Notice, request=None) -> dict:
                 "kind": d.kind,
                 "lot": d.lot or None,
                 "at": d.at,
-                "at_helsinki": d.at.astimezone(HELSINKI),
+                "at_helsinki": in_helsinki(d.at),
                 "needs_review": d.needs_review,
                 "review_reasons": d.review_reasons,
                 "active": d.active,
@@ -358,7 +359,7 @@ def list_deadlines(request, filters: Query[DeadlineFilters]):
             "kind": d.kind,
             "lot": d.lot or None,
             "at": d.at,
-            "at_helsinki": d.at.astimezone(HELSINKI),
+            "at_helsinki": in_helsinki(d.at),
             "needs_review": d.needs_review,
         }
         for d in rows

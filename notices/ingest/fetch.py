@@ -1,9 +1,11 @@
 """Getting bytes: files, folders and http(s) URLs.
 
-URLs are fetched with timeouts, retries with backoff (honouring Retry-After), a size cap, and by default
-no private, loopback or link-local hosts (a notice URL must not make the tracker probe its own network);
-``INGEST_ALLOW_PRIVATE_HOSTS`` lifts that for tests and closed installations. Redirects are followed by
-hand so every hop is checked.
+URLs are fetched with one total deadline per exchange (``INGEST_TIMEOUT``: connecting, headers and body
+together), retries with backoff (honouring Retry-After), a size cap, and by default no private, loopback
+or link-local hosts (a notice URL must not make the tracker probe its own network);
+``INGEST_ALLOW_PRIVATE_HOSTS`` lifts that for tests and closed installations. The address checked is the
+address connected to, and URLs that parsers read differently are refused (``notices.ingest.net``).
+Redirects are followed by hand so every hop is checked.
 
 ``request()`` is the one HTTP exchange under ``fetch()`` and the scheduled sources (notices/polling/):
 it also makes conditional requests (ETag / Last-Modified, 304), POSTs JSON (TED's and Hilma's search
@@ -14,9 +16,8 @@ into ``ServerAskedToWait`` instead of sleeping through it.
 from __future__ import annotations
 
 import email.message
-import ipaddress
 import json
-import socket
+import os
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -27,7 +28,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from django.conf import settings
 
-from notices.records import IngestError
+from notices.ingest import net
+from notices.ingest.net import FetchError
 
 READABLE_SUFFIXES = {".xml", ".json", ".html", ".htm"}
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -36,10 +38,8 @@ MAX_REDIRECTS = 5
 # What ``fetch()`` accepts: a notice URL may be an eForms XML, an OCDS JSON or a buyer's web page. Callers
 # that know what they fetch (an API's JSON endpoint, a notice's XML) say so with ``accept``.
 ACCEPT_ANY_NOTICE = "application/xml, application/json, text/html"
-
-
-class FetchError(IngestError):
-    """The bytes could not be had: a refused host, a timeout, an HTTP error, too large."""
+# What a rejection keeps of a payload over the size cap: its first bytes (and its size).
+KEPT_OF_TOO_LARGE = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -77,10 +77,16 @@ def read_file(path: str, url: str | None = None) -> Payload:
     try:
         with open(path, "rb") as handle:
             data = handle.read(cap + 1)
+            size = os.fstat(handle.fileno()).st_size if len(data) > cap else len(data)
     except OSError as exc:
         raise FetchError(f"cannot read the file: {exc.strerror or exc}", path) from None
     if len(data) > cap:
-        raise FetchError(f"the file is larger than the {cap:,} byte limit", path)
+        raise FetchError(
+            f"the file is larger than the {cap:,} byte limit ({size:,} bytes)",
+            path,
+            data=data[:KEPT_OF_TOO_LARGE],
+            size=max(size, len(data)),
+        )
     return Payload(data, path, url)
 
 
@@ -163,14 +169,15 @@ def request(
     * ``json_body``: sent as JSON (POST for TED's and Hilma's search endpoints).
     * ``accept``: the Accept header; the caller says what it expects (``application/json`` from a JSON API,
       ``application/xml`` for a notice's XML). By default any kind of notice.
-    * Every hop is checked (no private hosts), redirects are followed by hand, the body is capped.
+    * Every hop is checked (the URL's form, then the address connected to: no private hosts), redirects
+      are followed by hand, the body is capped, and each exchange has one deadline (``INGEST_TIMEOUT``).
     * At most one request at a time per host in this process (``host_lock``); between retries the lock
       is released.
     * Retries with backoff on 429/5xx and network errors; a Retry-After up to ``max_wait`` seconds is
       waited for, a longer one ends the exchange at once with ``ServerAskedToWait`` (and later requests to
       that host in this process wait or fail the same way until the time has passed).
     """
-    session = session or requests.Session()
+    session = net.prepare(session)
     sent = {
         "User-Agent": user_agent or settings.INGEST_USER_AGENT,
         "Accept": accept,
@@ -186,7 +193,7 @@ def request(
         sent["Content-Type"] = "application/json"
     current = url
     for _ in range(MAX_REDIRECTS + 1):
-        check_host(current)
+        check_url(current)
         status, answer, data = _send(session, method, current, sent, body, max_wait)
         location = answer.get("Location")
         if status in REDIRECT_STATUSES and location:
@@ -236,8 +243,10 @@ def _status_text(status: int, retry_after: float | None) -> str:
 
 
 def _send(session, method, url, headers, body, max_wait) -> tuple[int, Mapping[str, str], bytes]:
-    """Send with retries; returns (status, headers, body). The body is read only for a final 2xx."""
+    """Send with retries; returns (status, headers, body). The body is read only for a final 2xx. Each
+    attempt has one deadline, ``INGEST_TIMEOUT`` seconds for connecting, headers and body together."""
     attempts = max(1, settings.INGEST_RETRIES)
+    timeout = settings.INGEST_TIMEOUT
     origin = _origin(url)
     for attempt in range(1, attempts + 1):
         waited = _host_wait_until.get(origin, 0.0) - time.monotonic()
@@ -250,33 +259,41 @@ def _send(session, method, url, headers, body, max_wait) -> tuple[int, Mapping[s
             )
         if waited > 0:
             time.sleep(waited)
-        with host_lock(url):
+        failure, response = None, None
+        with host_lock(url), net.Deadline(timeout) as deadline:
             try:
                 response = session.request(
                     method,
                     url,
                     headers=headers,
                     data=body,
-                    timeout=settings.INGEST_TIMEOUT,
+                    timeout=timeout,
                     stream=True,
                     allow_redirects=False,
                 )
-            except requests.RequestException as exc:
-                if attempt == attempts:
-                    raise FetchError(
-                        f"the request failed after {attempts} attempts: {exc.__class__.__name__}", url
-                    ) from None
-                response = None
-            else:
                 status = response.status_code
-                retry = status in RETRY_STATUSES and attempt < attempts
-                if not retry:
+                if not (status in RETRY_STATUSES and attempt < attempts):
                     if 200 <= status < 300:
-                        return status, response.headers, _read_capped(response, url)
+                        data = _read_capped(response, url)
+                        if deadline.expired:  # cut short by the deadline: not the whole body
+                            raise _too_slow(timeout, url)
+                        return status, response.headers, data
                     response.close()
                     return status, response.headers, b""
                 response.close()
-        if response is None:
+            except requests.RequestException as exc:
+                failure = _too_slow(timeout, url) if deadline.expired else exc
+            except FetchError as exc:
+                if deadline.expired:
+                    raise _too_slow(timeout, url) from None
+                raise exc.at(url) from None
+        if failure is not None:
+            if attempt == attempts:
+                if isinstance(failure, FetchError):
+                    raise FetchError(f"{failure.detail} ({attempts} attempts)", url)
+                raise FetchError(
+                    f"the request failed after {attempts} attempts: {failure.__class__.__name__}", url
+                ) from None
             time.sleep(_backoff(attempt))
             continue
         delay = _retry_after(response.headers.get("Retry-After"))
@@ -287,24 +304,18 @@ def _send(session, method, url, headers, body, max_wait) -> tuple[int, Mapping[s
     raise AssertionError("unreachable")
 
 
-def check_host(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError("only http and https URLs with a host can be fetched", url)
-    if settings.INGEST_ALLOW_PRIVATE_HOSTS:
-        return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise FetchError(f"the host {parts.hostname} cannot be resolved ({exc.strerror})", url) from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise FetchError(
-                f"the host {parts.hostname} is a private, loopback or reserved address ({address}); "
-                "set INGEST_ALLOW_PRIVATE_HOSTS to allow it",
-                url,
-            )
+def _too_slow(timeout: int, url: str) -> FetchError:
+    return FetchError(
+        f"the server did not answer in full within {timeout} s (INGEST_TIMEOUT: connecting, headers and "
+        "body together)",
+        url,
+    )
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL that is not plainly http(s)://host[:port]/... (see ``notices.ingest.net``). Whether
+    its host may be fetched (no private addresses) is decided where it is connected to."""
+    net.check_url(url)
 
 
 def _backoff(attempt: int) -> float:
@@ -330,14 +341,21 @@ def _read_capped(response: requests.Response, url: str) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > cap:
         response.close()
-        raise FetchError(f"the response is larger than the {cap:,} byte limit", url)
+        raise FetchError(
+            f"the response is larger than the {cap:,} byte limit ({int(declared):,} bytes declared)",
+            url,
+            size=min(int(declared), 2**63),
+        )
     chunks, size = [], 0
     try:
         for chunk in response.iter_content(64 * 1024):
             size += len(chunk)
-            if size > cap:
-                raise FetchError(f"the response is larger than the {cap:,} byte limit", url)
             chunks.append(chunk)
+            if size > cap:
+                first = b"".join(chunks)[:KEPT_OF_TOO_LARGE]
+                raise FetchError(
+                    f"the response is larger than the {cap:,} byte limit", url, data=first, size=size
+                )
     except requests.RequestException as exc:
         raise FetchError(f"the download failed: {exc.__class__.__name__}", url) from None
     finally:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from notices import readers
+from notices import gate, readers
 from notices.ingest.fetch import Payload, load
 from notices.records import Encoded, IngestError, NoticeRecord, RawPayload
 
@@ -26,18 +26,27 @@ class Outcome:
     changes: list = field(default_factory=list)  # store.Change, once written
     errors: list[str] = field(default_factory=list)
     items: list = field(default_factory=list)  # the reader's report per item (fi-web's ItemReport)
+    kept: bytes = b""  # what an unloadable target's rejection keeps (the first bytes of one too large)
+    size: int | None = None  # its size, when known
 
 
 def parse(payload: Payload, fmt: str | None = None) -> Outcome:
-    """Read only (dry run): records, or the error."""
+    """Read only (dry run): the records as the gate admits them (``notices.gate``), or the error. A
+    record the gate refuses is an error of its own; the payload's other records are kept."""
     outcome = Outcome(payload.origin)
     try:
-        outcome.fmt, outcome.records, outcome.items = readers.explain(
+        outcome.fmt, records, outcome.items = readers.explain(
             payload.data, fmt, url=payload.url, charset=payload.charset
         )
     except IngestError as exc:
         outcome.fmt = fmt
         outcome.errors.append(str(exc.at(payload.origin)))
+        return outcome
+    for record in records:
+        try:
+            outcome.records.append(gate.admit(record))
+        except IngestError as exc:
+            outcome.errors.append(str(exc.at(payload.origin)))
     return outcome
 
 
@@ -85,7 +94,8 @@ def _load_and_parse(task: tuple[str, str | None, str | None]) -> tuple[Payload |
     try:
         payload = load(target, url)
     except IngestError as exc:
-        return None, Outcome(target, fmt, errors=[str(exc.at(target))])
+        kept, size = getattr(exc, "data", b""), getattr(exc, "size", None)
+        return None, Outcome(target, fmt, errors=[str(exc.at(target))], kept=kept, size=size)
     outcome = parse(payload, fmt)
     # What the writer would derive from each record is derived here, in parallel when reading is.
     if outcome.records:

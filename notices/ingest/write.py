@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from django.db import DatabaseError, transaction
+from django.db import transaction
 
 from notices import store
 from notices.ingest.fetch import Payload
@@ -64,14 +64,17 @@ def write_all(items: Iterable[tuple[Payload | None, Outcome]], group: int = 1) -
 
 
 def _write_chunk(chunk: list[tuple[Payload | None, Outcome]]) -> None:
-    """Keep what could not be read as rejections, and store the rest with one ``store.save_many``."""
+    """Keep what could not be read (or what the gate refused) as rejections, one per error, and store the
+    rest with one ``store.save_many``: a bad payload, or a bad notice in a payload, costs only itself."""
     readable = []
     for payload, outcome in chunk:
         if payload is None:
-            store.reject(origin=outcome.origin, reason=outcome.errors[0])
-        elif outcome.errors:
-            store.reject(origin=payload.origin, reason=outcome.errors[0], raw=payload.data, fmt=outcome.fmt or "")
-        else:
+            store.reject(origin=outcome.origin, reason=outcome.errors[0], raw=outcome.kept, size=outcome.size)
+            continue
+        raw = outcome.raw.data if outcome.raw else payload.data
+        for error in outcome.errors:
+            store.reject(origin=payload.origin, reason=error, raw=raw, fmt=outcome.fmt or "")
+        if outcome.records:
             readable.append((payload, outcome, _entries(payload, outcome)))
     results = iter(store.save_many([entry for _, _, entries in readable for entry in entries]))
     for payload, outcome, entries in readable:
@@ -82,7 +85,7 @@ def _entries(payload: Payload, outcome: Outcome) -> list[store.Entry]:
     encoded = outcome.encoded or [None] * len(outcome.records)
     raw = outcome.raw or RawPayload.of(payload.data)
     return [
-        store.Entry.of(record, raw=raw, origin=payload.origin, fmt=outcome.fmt, encoded=enc)
+        store.Entry.of(record, raw=raw, origin=payload.origin, fmt=outcome.fmt, encoded=enc, admitted=True)
         for record, enc in zip(outcome.records, encoded)
     ]
 
@@ -90,7 +93,7 @@ def _entries(payload: Payload, outcome: Outcome) -> list[store.Entry]:
 def _record(payload: Payload, outcome: Outcome, entries: list[store.Entry], results: list) -> None:
     """Put what the store did into the outcome; keep what it could not store as a rejection."""
     for entry, result in zip(entries, results):
-        if isinstance(result, DatabaseError):
+        if isinstance(result, Exception):
             reason = f"{payload.origin}: notice {entry.record.source_id} could not be stored: {result}"
             outcome.errors.append(reason)
             raw = outcome.raw.data if outcome.raw else payload.data

@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import notices.models
 from django.db import migrations, models
+
+import notices.models
 
 
 class Migration(migrations.Migration):

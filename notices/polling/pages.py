@@ -52,12 +52,14 @@ def poll_page(run: Run, fmt: str) -> None:
     payload = Payload(fetched.data, fetched.url, fetched.url, fetched.charset)
     outcome = parse(payload, fmt)
     what = "page" if fmt == "fi-web" else "feed"
-    if outcome.errors:
-        run.store(payload, outcome)  # kept as a rejection with its reason
+    if outcome.errors and not outcome.records:
+        run.store(payload, outcome)  # each kept as a rejection with its reason
         # Validators are not saved: the same bytes are read again next time (a fixed reader may read them).
         if source.peak_seen:
             run.broken = f"layout broke: the {what} no longer reads ({outcome.errors[0]})"
         raise PollError(outcome.errors[0])
+    if outcome.errors:  # some notices could not be kept (each a rejection with its reason); the rest are stored
+        run.result.problems.extend(outcome.errors)
     links = _to_follow(source.url, payload, outcome) if fmt == "fi-web" else []
     by_id = {record.source_id: record for record in outcome.records}
     outcome.records = [r for r in outcome.records if r.source_id not in links]

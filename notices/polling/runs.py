@@ -243,6 +243,9 @@ def poll(source: Source, worker: str, stop=None) -> Result:
     except Exception as exc:  # noqa: BLE001 - a bug or an outage must not kill the scheduler; it is recorded
         log.exception("polling source %s failed", source.pk)
         error = PollError(f"unexpected {exc.__class__.__name__}: {exc}")
+    except BaseException as exc:  # Ctrl-C, SystemExit: the source is released at once, not after POLL_LEASE
+        finish(run, PollError(f"interrupted ({exc.__class__.__name__})"))
+        raise
     finish(run, error)
     return run.result
 

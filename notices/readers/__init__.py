@@ -32,6 +32,10 @@ def detect(data: bytes) -> str:
         # Markup that is not a web page: the XML reader says precisely what is wrong with it
         # (malformed at line N, a DOCTYPE refused, not an eForms root).
         return "eforms"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
+        # JSON that is not OCDS, or not readable: the OCDS reader says what is wrong with it (not UTF-8
+        # at offset N, NaN is not JSON, a number too long, not an OCDS package).
+        return "ocds"
     raise IngestError(f"not a notice format this tracker reads (eForms XML, OCDS JSON, HTML); it starts {head!r}")
 
 

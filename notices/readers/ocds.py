@@ -145,7 +145,9 @@ def _parse(raw: bytes) -> Any:
         ) from None
     except RecursionError:
         raise IngestError("the file is not usable JSON: it is nested too deeply") from None
-    except ValueError as error:  # e.g. an integer longer than Python's 4300-digit limit
+    except ValueError as error:  # an integer longer than Python's 4,300-digit limit
+        if "digits" in str(error):
+            raise IngestError("the file is not usable JSON: it holds a number of more than 4,300 digits") from None
         raise IngestError(f"the file is not usable JSON: {error}") from None
 
 

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_safe
 from notices import search
 from notices.display import deadline_event, ics_bytes, local_time
 from notices.models import Buyer, Deadline, Notice
-from notices.vocab import LANGUAGES
+from notices.vocab import LANGUAGES, LATEST
 from notices.web.forms import SearchForm
 
 FEED_SIZE = 50
@@ -121,7 +121,7 @@ def deadlines_ics(request):
     lang = _language(request)
     notices = search.notices(filters).filter(status=Notice.Status.ACTIVE).values("id")
     rows = (
-        Deadline.objects.filter(active=True, at__gte=now - CALENDAR_PAST, notice_id__in=notices)
+        Deadline.objects.filter(active=True, at__gte=now - CALENDAR_PAST, at__lt=LATEST, notice_id__in=notices)
         .select_related("notice")
         .order_by("at", "pk")[:CALENDAR_SIZE]
     )

@@ -320,7 +320,7 @@ def _deadline_rows(payload: dict) -> list[dict]:
     for d in payload.get("deadlines") or []:
         try:
             at = dt.datetime.fromisoformat(d.get("at")).astimezone(HELSINKI).replace(tzinfo=None)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             at = None
         rows.append({"kind": d.get("kind"), "lot": d.get("lot") or "", "at": at})
     return rows

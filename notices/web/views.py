@@ -223,7 +223,7 @@ def notice_context(notice: Notice, follow_form: FollowForm | None = None) -> dic
         ],
         "deadline_rows": rows,
         "deadline_groups": _groups(rows),
-        "contacts": [_contact(c) for c in notice.contacts.all()],
+        "contacts": _contacts(notice.contacts.all()),
         "lots": [
             {
                 "id": lot.lot_id,
@@ -269,10 +269,25 @@ def _http(url: str | None) -> str:
     return url if urlsplit(url).scheme.lower() in ("http", "https") else ""
 
 
+def _contacts(rows) -> list[dict]:
+    """Contacts as shown, the most authoritative source first (see notices.store.AUTHORITY)."""
+    return [_contact(c) for c in sorted(rows, key=lambda c: (-store.authority(c.source), c.pk))]
+
+
+def _provenance(source: str, origin: str) -> dict:
+    """Where a name or contact came from, for a person: the kind of source, and the site of a web page
+    (anyone can write a page that cites a buyer; only the buyer's own notices are its word)."""
+    if not source:
+        return {"source_label": "", "origin_host": "", "unconfirmed": False}
+    host = urlsplit(origin).hostname or "" if source == "fi-web" else ""
+    return {"source_label": str(SOURCE_LABELS.get(source, source)), "origin_host": host, "unconfirmed": source == "fi-web"}
+
+
 def _contact(c) -> dict:
     place = " ".join(p for p in (c.postal_code, c.city) if p)
     address = [p for p in (c.street, (_("P.O. Box %(number)s") % {"number": c.po_box}) if c.po_box else "", place) if p]
     return {
+        **_provenance(c.source, c.origin),
         "address": ", ".join(address),
         "email": c.email,
         "phone": c.phone or c.phone_e164,
@@ -364,8 +379,9 @@ def buyer_detail(request, identifier: str):
         {
             "buyer": buyer,
             "name": buyer.names.get(lang) or buyer.name,
+            "name_from": _provenance(buyer.name_sources.get(lang if lang in buyer.names else "", ""), ""),
             "identifiers": list(buyer.identifiers.order_by("pk")),
-            "contacts": [_contact(c) for c in buyer.contacts.order_by("pk")[:20]],
+            "contacts": _contacts(buyer.contacts.order_by("pk")[:20]),
             "items": cards(found.rows[:PAGE_SIZE], now, lang),
             "count": found.count,
             "pages": pages(request, number, found.count, more),

@@ -23,10 +23,10 @@ ROLES = ("anonymous", "bidder", "officer", "other_officer", "staff")
 # endpoint: (method, url template, body, {role: status})
 MATRIX = {
     "create draft": ("post", "/api/officer/drafts", call(), dict(anonymous=401, bidder=403, officer=201, other_officer=403, staff=201)),
-    "edit draft": ("patch", "/api/officer/drafts/{draft}", {"title": "Uusi otsikko"}, dict(anonymous=401, bidder=403, officer=200, other_officer=403, staff=200)),
-    "discard draft": ("delete", "/api/officer/drafts/{draft}", None, dict(anonymous=401, bidder=403, officer=204, other_officer=403, staff=204)),
-    "validate draft": ("post", "/api/officer/drafts/{draft}/validate", None, dict(anonymous=401, bidder=403, officer=200, other_officer=403, staff=200)),
-    "publish draft": ("post", "/api/officer/drafts/{draft}/publish", None, dict(anonymous=401, bidder=403, officer=201, other_officer=403, staff=201)),
+    "edit draft": ("patch", "/api/officer/drafts/{draft}", {"title": "Uusi otsikko"}, dict(anonymous=401, bidder=404, officer=200, other_officer=404, staff=200)),
+    "discard draft": ("delete", "/api/officer/drafts/{draft}", None, dict(anonymous=401, bidder=404, officer=204, other_officer=404, staff=204)),
+    "validate draft": ("post", "/api/officer/drafts/{draft}/validate", None, dict(anonymous=401, bidder=404, officer=200, other_officer=404, staff=200)),
+    "publish draft": ("post", "/api/officer/drafts/{draft}/publish", None, dict(anonymous=401, bidder=404, officer=201, other_officer=404, staff=201)),
     "correct notice": ("patch", "/api/officer/notices/{published}", {"title": "Korjattu"}, dict(anonymous=401, bidder=403, officer=200, other_officer=403, staff=200)),
     "validate correction": ("post", "/api/officer/notices/{published}/validate", {"title": "Korjattu"}, dict(anonymous=401, bidder=403, officer=200, other_officer=403, staff=200)),
     "cancel notice": ("post", "/api/officer/notices/{published}/cancel", None, dict(anonymous=401, bidder=403, officer=200, other_officer=403, staff=200)),
@@ -101,7 +101,11 @@ def test_nobody_reads_another_users_subscriptions(people, targets):
 @time_machine.travel(NOW, tick=False)
 def test_an_officer_reads_only_their_buyers_drafts(people, targets):
     assert Api(people["officer"][1]).get(f"/api/officer/drafts/{targets['draft']}").status_code == 200
-    assert Api(people["other_officer"][1]).get(f"/api/officer/drafts/{targets['draft']}").status_code == 403
+    # Another buyer's draft is answered as one that does not exist: neither its existence nor its buyer leaks.
+    other = Api(people["other_officer"][1]).get(f"/api/officer/drafts/{targets['draft']}")
+    missing = Api(people["other_officer"][1]).get("/api/officer/drafts/999999")
+    assert other.status_code == missing.status_code == 404
+    assert other.json()["error"]["message"] == f"There is no draft {targets['draft']}."
     assert Api(people["other_officer"][1]).get("/api/officer/drafts").json()["items"] == []
     assert Api(people["officer"][1]).get("/api/officer/drafts/999999").status_code == 404
     assert Api(people["officer"][1]).get("/api/officer/notices/999999").status_code == 404

@@ -100,4 +100,5 @@ def test_another_buyers_officer_is_refused(page, live_server):
     page.fill("#id_password", PASSWORD)
     page.click("form.panel button[type=submit]")
     response = page.goto(f"{live_server.url}/officer/drafts/{draft.pk}/")
-    assert response.status == 403 and "Salainen" not in page.content()
+    # Another buyer's draft is answered as one that does not exist (neither it nor its buyer is named).
+    assert response.status == 404 and "Salainen" not in page.content()

@@ -1,6 +1,6 @@
 """Officer pages: log in, my notices, create, edit, check, publish, correct, cancel - all through
 notices/officers.py - with the service's problems shown beside the fields; other buyers' officers get
-403 and unknown ids 404."""
+403 for a published notice, 404 for a draft (as for unknown ids)."""
 
 import datetime as dt
 import re
@@ -183,7 +183,7 @@ def test_my_notices_lists_drafts_and_published(officer_client, notice):
     assert [d.payload["title"] for d in response.context["published"]] == ["Katuvalojen uusiminen 2027"]
 
 
-def test_another_buyers_officer_gets_403(client, notice, other_buyer):
+def test_another_buyers_officer_gets_404_for_a_draft_and_403_for_a_published_notice(client, notice, other_buyer):
     owner = officer("olli", notice.buyers.get())
     client.force_login(owner)
     published = publish(client)
@@ -191,9 +191,11 @@ def test_another_buyers_officer_gets_403(client, notice, other_buyer):
     draft = Draft.objects.get(state="draft")
     stranger = officer("sanna", other_buyer)
     client.force_login(stranger)
-    assert client.get(f"/officer/drafts/{draft.pk}/").status_code == 403
-    assert client.post(f"/officer/drafts/{draft.pk}/", form(action="publish")).status_code == 403
-    assert client.post(f"/officer/drafts/{draft.pk}/", {"action": "discard"}).status_code == 403
+    # A draft is not public: another buyer's is answered as one that does not exist.
+    assert client.get(f"/officer/drafts/{draft.pk}/").status_code == 404
+    assert client.post(f"/officer/drafts/{draft.pk}/", form(action="publish")).status_code == 404
+    assert client.post(f"/officer/drafts/{draft.pk}/", {"action": "discard"}).status_code == 404
+    assert Draft.objects.filter(pk=draft.pk, state="draft").exists()
     assert client.get(f"/officer/notices/{published.pk}/").status_code == 403
     assert client.post(f"/officer/notices/{published.pk}/", form(action="correct")).status_code == 403
     assert client.post(f"/officer/notices/{published.pk}/cancel/").status_code == 403

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from notices import pdf
+from notices.models import Notice
 from notices.pdf import context as pdf_context
 from notices.pdf import render as pdf_render
 from notices.readers import text as ft
@@ -237,6 +238,10 @@ def test_notice_text_that_xml_does_not_allow_goes_through_the_html_parser(db):
         seed_record(), source_id="http://example.fi/control", title="Hankinta\x0bosa\x01 yksi"
     )
     notice = save(record)
+    assert notice.title == "Hankinta osa yksi"  # the gate (notices.gate) keeps controls out of the store
+    # A notice stored before the gate existed may still hold them: its PDF renders all the same.
+    Notice.objects.filter(pk=notice.pk).update(title="Hankinta\x0bosa\x01 yksi")
+    notice.refresh_from_db()
     assert pdf_render.xml_root(markup(notice)) is None
     text = flat(pdf_text(pdf.render_pdf(notice, "fi", BEFORE_DEADLINE)))
     assert "Hankinta" in text and "yksi" in text and "Kymenlaakson Liitto" in text
