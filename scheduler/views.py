@@ -21,12 +21,13 @@ from django.conf import settings
 from django.core import signing
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from notices.api.auth import client_ip
-from notices.display import KIND_LABELS, local_time, notice_url, utc_time
+from notices.display import KIND_LABELS, local_time, utc_time
 from notices.errors import Invalid, RateLimited
 from notices.models import Deadline, Notice
 from notices.vocab import LANGUAGES
@@ -46,7 +47,7 @@ def _page(request, template, subscription=None, status=200, **context):
             notice = subscription.notice
             context.update(
                 title=notice.titles.get(subscription.language) or notice.title,
-                notice_url=notice_url(notice.pk),
+                notice_url=reverse("notices:notice", args=[notice.pk]),
             )
         return render(request, f"scheduler/{template}.html", context, status=status)
 
@@ -70,8 +71,8 @@ def confirm(request, token: str):
         request,
         "confirmed",
         subscription,
-        unsubscribe_url=links.unsubscribe_url(subscription.pk),
-        reminders_url=links.reminders_url(subscription.pk),
+        unsubscribe_url=links.unsubscribe_path(subscription.pk),
+        reminders_url=links.reminders_path(subscription.pk),
     )
 
 
@@ -89,7 +90,7 @@ def unsubscribe(request, token: str):
         planning.unsubscribe(subscription)
         return _page(request, "unsubscribed", subscription)
     return _page(
-        request, "unsubscribe", subscription, action=request.path, reminders_url=links.reminders_url(subscription.pk)
+        request, "unsubscribe", subscription, action=request.path, reminders_url=links.reminders_path(subscription.pk)
     )
 
 
@@ -130,7 +131,7 @@ def follow(request, pk: int):
         return response
     active = subscription.status == Subscription.Status.ACTIVE
     if active:
-        return redirect(links.reminders_url(subscription.pk).removeprefix(settings.SITE_URL.rstrip("/")))
+        return redirect(links.reminders_path(subscription.pk))
     return redirect("scheduler:follow_sent", notice.pk)
 
 
@@ -202,14 +203,16 @@ def reminders(request, token: str):
             "others": [
                 {
                     "title": (s.notice.titles or {}).get(lang) or s.notice.title,
-                    "url": links.reminders_url(s.pk),
+                    "url": links.reminders_path(s.pk),
                     "pending": s.status == Subscription.Status.PENDING,
                 }
                 for s in others
             ],
-            "calendar_url": links.calendar_url(subscription.pk),
-            "unsubscribe_url": links.unsubscribe_url(subscription.pk),
-            "notice_url": notice_url(notice.pk),
+            # The calendar's address is copied into a calendar program: absolute, on the host the page
+            # was asked from (the page's other links are paths of this site).
+            "calendar_url": request.build_absolute_uri(links.calendar_path(subscription.pk)),
+            "unsubscribe_url": links.unsubscribe_path(subscription.pk),
+            "notice_url": reverse("notices:notice", args=[notice.pk]),
         },
     )
 
