@@ -90,7 +90,7 @@ if EMAIL_HOST:
     EMAIL_USE_SSL = env.boolean("EMAIL_USE_SSL", False)
     EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT", 15)
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "tracker.mail.EmlBackend"  # one RFC 5322 .eml file per message
     EMAIL_FILE_PATH = env.string("EMAIL_FILE_PATH", str(VAR_DIR / "outbox"))
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Hankintavahti <reminders@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
