@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # /api/docs loads Swagger UI from ninja's own static files, never from a CDN: works offline
     "notices",
     "scheduler",
 ]
