@@ -16,7 +16,7 @@ from django.utils import formats, timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from notices.readers import text as ft
 from notices.vocab import HELSINKI
@@ -69,6 +69,14 @@ REVIEW_REASONS = {
 def review_reasons(reasons) -> list[str]:
     """A deadline's ``review_reasons`` in the active language (one not known here, as stored)."""
     return [str(REVIEW_REASONS.get(reason, reason)) for reason in reasons]
+
+
+def review_note(reasons) -> str:
+    """One line that flags a deadline needing review, wherever a deadline is shown without the notice
+    page's table (lists, feeds, calendars, mails): "read from free text: check the notice (why)"."""
+    why = "; ".join(review_reasons(reasons))
+    note = _("read from free text: check the notice")
+    return f"{note} ({why})" if why else note
 
 
 def kind_phrase(kind: str) -> str:
@@ -130,6 +138,21 @@ def time_left(delta: dt.timedelta, *, short: bool = False) -> str:
     return minute
 
 
+def before_label(days: int, exact: dt.timedelta) -> str:
+    """How long before a deadline a reminder comes, as the follow form says it: "7 days before", "2 hours
+    before", "1 day, 30 minutes before" (``days``: calendar days, ``exact``: hours and minutes)."""
+    minutes = int(exact.total_seconds()) // 60
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(count)d day", "%(count)d days", days) % {"count": days})
+    if hours:
+        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
+    if minutes:
+        parts.append(ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes})
+    return _("%(span)s before") % {"span": ", ".join(parts)}
+
+
 def money(value, currency: str) -> str:
     """1 234 567,00 EUR in the active language's format; '' for no amount."""
     if value is None:
@@ -165,31 +188,46 @@ def ics_uid(notice_id: int, lot: str, kind: str) -> str:
     return f"deadline-{notice_id}-{lot or 'all'}-{kind}@{site_host()}"
 
 
-def deadline_event(notice, lot: str, kind: str, sequence: int, at: dt.datetime, lang: str) -> dict:
-    """One deadline as a calendar event (call inside ``translation.override(lang)``)."""
+def deadline_event(
+    notice, lot: str, kind: str, sequence: int, at: dt.datetime, lang: str, *, needs_review: bool = False,
+    reasons=(),
+) -> dict:
+    """One deadline as a calendar event (call inside ``translation.override(lang)``). A deadline that
+    needs review is TENTATIVE, with the reason in its description."""
     title = notice.titles.get(lang) or notice.title
     label = kind_phrase(kind)
     summary = f"{label[:1].upper()}{label[1:]}: {one_line(title, 120)}"
     if lot:
         summary += f" ({_('lot')} {lot})"
+    description = notice_url(notice.pk)
+    if needs_review:
+        note = review_note(reasons)
+        description = f"{note[:1].upper()}{note[1:]}.\n{description}"
     return {
         "uid": ics_uid(notice.pk, lot, kind),
         "sequence": sequence,
         "at": at,
         "summary": summary,
-        "description": notice_url(notice.pk),
+        "description": description,
         "url": notice_url(notice.pk),
+        "tentative": needs_review,
     }
 
 
-def ics_bytes(events: list[dict], method: str = "PUBLISH") -> bytes:
-    """A calendar with one VEVENT per deadline (dict: uid, sequence, at, summary, url, description).
-    METHOD:PUBLISH adds or updates the events; METHOD:CANCEL (same UIDs, a higher SEQUENCE) removes them
-    from calendars that took them in from earlier mails (RFC 5546)."""
+def ics_bytes(
+    events: list[dict], method: str = "PUBLISH", *, name: str | None = None, alarms=()
+) -> bytes:
+    """A calendar with one VEVENT per deadline (dict: uid, sequence, at, summary, url, description,
+    tentative). METHOD:PUBLISH adds or updates the events; METHOD:CANCEL (same UIDs, a higher SEQUENCE)
+    removes them from calendars that took them in from earlier mails (RFC 5546). ``name`` is the
+    calendar's name (X-WR-CALNAME); ``alarms``, ``(timedelta before, label)`` pairs, become a VALARM each
+    on every event."""
     cal = Calendar()
     cal.add("prodid", "-//Procurement notice tracker//deadline reminders//EN")
     cal.add("version", "2.0")
     cal.add("method", method)
+    if name:
+        cal.add("x-wr-calname", name)
     stamp = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
     for item in events:
         event = Event()
@@ -200,7 +238,18 @@ def ics_bytes(events: list[dict], method: str = "PUBLISH") -> bytes:
         event.add("summary", item["summary"])
         event.add("description", item["description"])
         event.add("url", item["url"])
-        event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+        if method == "CANCEL":
+            status = "CANCELLED"
+        else:
+            status = "TENTATIVE" if item.get("tentative") else "CONFIRMED"
+        event.add("status", status)
         event.add("transp", "TRANSPARENT")
+        if method != "CANCEL":
+            for before, label in alarms:
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("trigger", -before)
+                alarm.add("description", f"{label}: {item['summary']}")
+                event.add_component(alarm)
         cal.add_component(event)
     return cal.to_ical()

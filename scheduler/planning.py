@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from notices.display import before_label
 from notices.models import Deadline, Notice
 from notices.vocab import HELSINKI
 from scheduler.models import PENDING, Message, Reminder, State, Subscription
@@ -91,6 +92,16 @@ def parse_offset(text: str) -> Offset:
     if dt.timedelta(days=days) + exact > MAX_OFFSET:
         raise ValueError(f"{text!r} is more than a year")
     return Offset(text.strip().upper(), days, exact)
+
+
+def offset_label(text: str) -> str:
+    """How long before, as the follow form says it ("7 days before" for P7D) in the active language, for
+    any offset the API accepted; one that cannot be read, as written."""
+    try:
+        offset = parse_offset(text)
+    except ValueError:
+        return text
+    return before_label(offset.days, offset.exact)
 
 
 def due_at(deadline: dt.datetime, offset: str | Offset) -> dt.datetime:

@@ -17,22 +17,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core import signing
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from notices.api.auth import client_ip
-from notices.display import KIND_LABELS, local_time, utc_time
+from notices.display import KIND_LABELS, before_label, local_time, one_line, review_note, utc_time
 from notices.errors import Invalid, RateLimited
 from notices.models import Deadline, Notice
 from notices.vocab import LANGUAGES
 from notices.web.feeds import calendar_response, deadline_events
-from notices.web.forms import BEFORE_LABELS, FOLLOW_LIMITED, STATE_LABELS, FollowForm
+from notices.web.forms import FOLLOW_LIMITED, STATE_LABELS, FollowForm
 from notices.web.views import notice_page
 from scheduler import following, links, planning
 from scheduler.models import Reminder, Subscription
@@ -184,16 +187,17 @@ def reminders(request, token: str):
             "notice": notice,
             "title": (notice.titles or {}).get(lang) or notice.title,
             "kinds": [KIND_LABELS.get(k, k) for k in subscription.deadlines],
-            "before": [BEFORE_LABELS.get(b, b) for b in subscription.before],
+            "before": [planning.offset_label(b) for b in subscription.before],
             "reminders": [
                 {
                     "kind": KIND_LABELS.get(r.deadline.kind, r.deadline.kind),
                     "lot": r.deadline.lot,
-                    "offset": BEFORE_LABELS.get(r.offset, r.offset),
+                    "offset": planning.offset_label(r.offset),
                     "due": local_time(r.due_at),
                     "due_iso": r.due_at.isoformat(),
                     "deadline": local_time(r.deadline_at),
                     "deadline_utc": utc_time(r.deadline_at),
+                    "review": review_note(r.deadline.review_reasons) if r.deadline.needs_review else "",
                     "state": STATE_LABELS.get(r.state, r.state),
                     "state_code": r.state,
                     "past": r.due_at <= now,
@@ -229,4 +233,17 @@ def calendar(request, token: str):
         for d in followed:
             d.notice = notice
     lang = subscription.language if subscription.language in LANGUAGES else settings.LANGUAGE_CODE
-    return calendar_response(deadline_events(sorted(followed, key=lambda d: d.at), lang), f"notice-{notice.pk}.ics")
+    with translation.override(lang):
+        title = (notice.titles or {}).get(lang) or notice.title
+        name = _("Deadlines: %(title)s") % {"title": one_line(title, 80)}
+        # An alarm at each of the subscription's own offsets, as the reminder mails come.
+        alarms = []
+        for text in subscription.before:
+            try:
+                offset = planning.parse_offset(text)
+            except ValueError:
+                continue
+            before = dt.timedelta(days=offset.days) + offset.exact
+            alarms.append((before, before_label(offset.days, offset.exact)))
+    events = deadline_events(sorted(followed, key=lambda d: d.at), lang)
+    return calendar_response(events, f"notice-{notice.pk}.ics", name=name, alarms=alarms)

@@ -42,7 +42,7 @@ from notices.api.schemas import (
     unstorable,
 )
 from notices.errors import NotFound
-from notices.models import Buyer, Draft, Notice
+from notices.models import Buyer, Deadline, Draft, Notice
 from notices.vocab import HELSINKI, SOURCES
 
 router = Router(tags=["notices"])
@@ -83,6 +83,7 @@ def _list_items(rows: list[tuple[int, dt.datetime | None]], now: dt.datetime) ->
     instances (this is the hot path of the busiest endpoint)."""
     ids = [pk for pk, _ in rows]
     by_id = {n["pk"]: n for n in Notice.objects.filter(pk__in=ids).values(*LIST_FIELDS)}
+    review = Deadline.to_review(ids)
     buyers: dict[int, list[dict]] = {}
     links = Notice.buyers.through.objects.filter(notice_id__in=ids).order_by("buyer_id")
     for notice_id, buyer_id, name in links.values_list("notice_id", "buyer_id", "buyer__name"):
@@ -107,6 +108,8 @@ def _list_items(rows: list[tuple[int, dt.datetime | None]], now: dt.datetime) ->
             "cpv": n["cpv"] or [],
             "all_cpv": n["all_cpv"] or [],
             "next_deadline": ahead,
+            "next_deadline_needs_review": (pk, ahead) in review,
+            "next_deadline_review_reasons": review.get((pk, ahead), []),
             "closes_at": closes,
             "published_at": n["published_at"],
         })
@@ -360,6 +363,7 @@ def list_deadlines(request, filters: Query[DeadlineFilters]):
             "at": d.at,
             "at_helsinki": d.at.astimezone(HELSINKI),
             "needs_review": d.needs_review,
+            "review_reasons": d.review_reasons,
         }
         for d in rows
     ]

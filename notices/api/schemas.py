@@ -164,6 +164,10 @@ class NoticeListItem(Schema):
     cpv: list[str]
     all_cpv: list[str]
     next_deadline: dt.datetime | None = Field(description="Earliest tender/participation deadline still ahead")
+    next_deadline_needs_review: bool = Field(
+        description="That deadline was read from ambiguous free text: check it in the notice"
+    )
+    next_deadline_review_reasons: list[str] = Field(description="Why (see the deadlines of GET /api/notices/{id})")
     closes_at: dt.datetime | None = Field(description="Latest tender/participation deadline")
     published_at: dt.datetime | None
 
@@ -247,6 +251,7 @@ class DeadlineListItem(Schema):
     at: dt.datetime
     at_helsinki: dt.datetime
     needs_review: bool
+    review_reasons: list[str] = Field(description="Why a person should check it (empty when nothing is in doubt)")
 
 
 class DeadlineList(Paged):

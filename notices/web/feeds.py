@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from notices import search
-from notices.display import deadline_event, ics_bytes, local_time
+from notices.display import deadline_event, ics_bytes, local_time, review_note
 from notices.models import Buyer, Deadline, Notice
 from notices.vocab import LANGUAGES
 from notices.web.forms import SearchForm
@@ -65,12 +65,14 @@ class NoticesFeed(Feed):
         return reverse("notices:home")
 
     def items(self, filters):
-        return (
+        notices = list(
             search.notices(filters)
             .filter(status=Notice.Status.ACTIVE)
             .prefetch_related(Prefetch("buyers", queryset=Buyer.objects.order_by("pk")))
             .order_by("-created_at", "-pk")[:FEED_SIZE]
         )
+        self.review = Deadline.to_review(n.pk for n in notices)
+        return notices
 
     def item_title(self, notice):
         return (notice.titles or {}).get(self.lang) or notice.title
@@ -78,8 +80,11 @@ class NoticesFeed(Feed):
     def item_description(self, notice):
         buyers = ", ".join(b.names.get(self.lang) or b.name for b in notice.buyers.all())
         parts = [buyers]
-        if notice.next_deadline:
-            parts.append(_("Deadline: %(when)s (Finnish time)") % {"when": local_time(notice.next_deadline)})
+        with translation.override(self.lang):
+            if notice.next_deadline:
+                parts.append(_("Deadline: %(when)s (Finnish time)") % {"when": local_time(notice.next_deadline)})
+                if (notice.pk, notice.next_deadline) in self.review:
+                    parts[-1] += f" ({review_note(self.review[(notice.pk, notice.next_deadline)])})"
         return " — ".join(p for p in parts if p)
 
     def item_link(self, notice):
@@ -99,8 +104,10 @@ class NoticesFeed(Feed):
         return (first.names.get(self.lang) or first.name) if first else None
 
 
-def calendar_response(events: list[dict], filename: str) -> HttpResponse:
-    response = HttpResponse(ics_bytes(events), content_type="text/calendar; charset=utf-8")
+def calendar_response(events: list[dict], filename: str, *, name: str, alarms=()) -> HttpResponse:
+    """A calendar feed named ``name`` (X-WR-CALNAME), with ``alarms`` on every event (see ics_bytes)."""
+    body = ics_bytes(events, name=name, alarms=alarms)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "no-cache"
     return response
@@ -109,7 +116,12 @@ def calendar_response(events: list[dict], filename: str) -> HttpResponse:
 def deadline_events(deadlines, lang: str) -> list[dict]:
     """VEVENT dicts for deadlines (with their notice loaded), exactly as the reminder mails build them."""
     with translation.override(lang):
-        return [deadline_event(d.notice, d.lot, d.kind, d.sequence, d.at, lang) for d in deadlines]
+        return [
+            deadline_event(
+                d.notice, d.lot, d.kind, d.sequence, d.at, lang, needs_review=d.needs_review, reasons=d.review_reasons
+            )
+            for d in deadlines
+        ]
 
 
 @require_safe
@@ -125,4 +137,6 @@ def deadlines_ics(request):
         .select_related("notice")
         .order_by("at", "pk")[:CALENDAR_SIZE]
     )
-    return calendar_response(deadline_events(rows, lang), "deadlines.ics")
+    with translation.override(lang):
+        name = _("Procurement deadlines – Deadline watch")
+    return calendar_response(deadline_events(rows, lang), "deadlines.ics", name=name)

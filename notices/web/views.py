@@ -31,11 +31,12 @@ from notices.display import (
     SOURCE_LABELS,
     local_time,
     money,
+    review_note,
     review_reasons,
     time_left,
     utc_time,
 )
-from notices.models import Buyer, Draft, Notice
+from notices.models import Buyer, Deadline, Draft, Notice
 from notices.vocab import KIND_ORDER, LANGUAGES, natural_key
 from notices.web.forms import PAGE_SIZE, FollowForm, OfficerForms, SearchForm
 
@@ -83,6 +84,7 @@ def cards(rows: list[tuple[int, dt.datetime | None]], now: dt.datetime, lang: st
         Prefetch("buyers", queryset=Buyer.objects.prefetch_related("identifiers").order_by("pk"))
     )
     by_id = {n.pk: n for n in found}
+    review = Deadline.to_review(ids)
     items = []
     for pk, ahead in rows:
         notice = by_id.get(pk)
@@ -95,6 +97,7 @@ def cards(rows: list[tuple[int, dt.datetime | None]], now: dt.datetime, lang: st
                 "url": reverse("notices:notice", args=[pk]),
                 "buyers": [{"name": b.names.get(lang) or b.name, "url": buyer_url(b)} for b in notice.buyers.all()],
                 "deadline": instant(ahead, now),
+                "review": review_note(review[(pk, ahead)]) if (pk, ahead) in review else "",
                 "closed_at": instant(notice.closes_at, now) if ahead is None else None,
                 "cancelled": notice.status == Notice.Status.CANCELLED,
                 "cpv": (notice.all_cpv or notice.cpv or [])[:4],
