@@ -274,7 +274,9 @@ def _contact(c) -> dict:
         "email": c.email,
         "phone": c.phone or c.phone_e164,
         "phone_href": c.phone_e164 if c.phone_valid and c.phone_e164 else "",
+        "phone_invalid": c.phone_valid is False,
         "fax": c.fax or c.fax_e164,
+        "fax_invalid": c.fax_valid is False,
         "url": _http(c.url),
         "url_text": c.url,
     }
