@@ -20,7 +20,9 @@ answers. Nothing here knows about HTTP.
 Validation (``problems``) returns every problem at once, each with the path of the field it concerns:
 required fields (title, a tender or participation deadline, a CPV code), deadlines in the future (a
 correction may keep a deadline that has passed, unchanged) and in order within the procedure and each lot
-(questions before participation and tender, participation before tender, opening not before tender),
+(questions before participation and tender, participation before tender, opening not before tender; an
+order error's path is the earlier kind's deadline, or a lot's own deadline when the other is the
+procedure's),
 lot references, CPV codes (8 digits, optionally -check digit), document links (http/https), contact
 e-mail and phone, and the buyer's Y-tunnus (a valid one is needed to publish).
 """
@@ -356,7 +358,10 @@ def problems(content: dict, buyer: Buyer, *, now: dt.datetime, before: dict | No
                 continue
             if (a[1] >= b[1]) if strict else (a[1] > b[1]):
                 where = f" of lot {scope}" if scope else ""
-                add(["deadlines", (b_own or a_own or b)[0], "at"],
+                # The error goes on the deadline most likely mistyped: the earlier kind's (questions in
+                # "questions before tender"); in a lot that has only the later one of its own, that one,
+                # since it is what clashes with the procedure's. README "REST API" states this rule.
+                add(["deadlines", (a_own or b_own)[0], "at"],
                     f"the {first} deadline{where} must come {'before' if strict else 'no later than'} "
                     f"the {then} deadline")
 
