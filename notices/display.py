@@ -94,10 +94,24 @@ def kind_phrase(kind: str) -> str:
 # --- instants and amounts -----------------------------------------------------------------------------
 
 
-def local_time(instant: dt.datetime, *, short: bool = False) -> str:
-    """The instant in Helsinki: in the active language's format (31.3.2025 klo 12.00), or ``short``, the
-    Finnish numeric form in every language (31.3.2025 12.00) for tables such as the PDF's."""
+def date_only(instant: dt.datetime) -> bool:
+    """Whether a publication instant stands for a date without a time of day: readers take such a date as
+    the start of its day in its own offset (eForms: +00:00 to +03:00, Finnish pages: Helsinki), so it is a
+    whole-hour midnight between UTC and UTC+3, and its Helsinki date is the date meant."""
+    at = instant.astimezone(dt.UTC)
+    return (at.minute, at.second, at.microsecond) == (0, 0, 0) and at.hour in (0, 21, 22, 23)
+
+
+def local_time(instant: dt.datetime, *, short: bool = False, publication: bool = False) -> str:
+    """The instant in Helsinki: in the active language's format (31. maaliskuuta 2025 kello 12.00, 31 Mar
+    2025, 12:00), or ``short``, the Finnish numeric form in every language (31.3.2025 12.00) for tables
+    such as the PDF's. ``publication``: a publication or issue date that came without a time of day (see
+    ``date_only``) is shown as the date alone. Deadlines always show their time."""
     at = instant.astimezone(HELSINKI)
+    if publication and date_only(instant):
+        if short:
+            return f"{at.day}.{at.month}.{at.year}"
+        return formats.date_format(at, "DATE_FORMAT")
     if short:
         return f"{at.day}.{at.month}.{at.year} {at.hour:02d}.{at.minute:02d}"
     return formats.date_format(at, "DATETIME_FORMAT")

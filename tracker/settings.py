@@ -73,6 +73,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGES = [(code, LANGUAGE_NAMES[code]) for code in vocab.LANGUAGES]
 LANGUAGE_CODE = vocab.LANGUAGES[0]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["tracker.formats"]  # English dates as 13 Dec 2026, 15:00 (tracker/formats/en)
 TIME_ZONE = vocab.HELSINKI.key
 USE_I18N = True
 USE_TZ = True

@@ -129,8 +129,13 @@ def check_language(lang: str | None) -> str:
     return lang
 
 
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"})
+
+
 def summary_filename(notice: Notice, lang: str) -> str:
-    slug = slugify(notice.title or "")[:60].strip("-") or "notice"
+    """``koulujen-siivous-2028-2031-12-fi.pdf``: ASCII, a dash for an en or em dash (slugify drops them,
+    which made "2028–2031" into "20282031")."""
+    slug = slugify((notice.title or "").translate(_DASHES))[:60].strip("-") or "notice"
     return f"{slug}-{notice.pk}-{lang}.pdf"
 
 

@@ -65,7 +65,7 @@ def summary_context(notice: Notice, lang: str, now: dt.datetime) -> dict:
         "cancelled": notice.status == Notice.Status.CANCELLED,
         "version": current.number if current else None,
         "version_received": local_time(current.received_at, short=True) if current else "",
-        "published": local_time(notice.published_at, short=True) if notice.published_at else "",
+        "published": local_time(notice.published_at, short=True, publication=True) if notice.published_at else "",
         "rendered": local_time(now, short=True),
         "procedure_id": _clip(notice.procedure_id, MAX_FIELD),
         "buyers": [_buyer(b) for b in notice.buyers.prefetch_related("identifiers")],
@@ -249,7 +249,7 @@ def _version(v) -> dict:
     return {
         "number": v.number,
         "received": local_time(v.received_at, short=True),
-        "issued": local_time(v.issued_at, short=True) if v.issued_at else "",
+        "issued": local_time(v.issued_at, short=True, publication=True) if v.issued_at else "",
         "ref": _clip(_one_line(v.source_ref), MAX_URL),
         "origin": _one_line(_url(v.origin)),
         "lines": lines,

@@ -63,13 +63,14 @@ def title_of(notice: Notice, lang: str) -> str:
     return (notice.titles or {}).get(lang) or notice.title
 
 
-def instant(at: dt.datetime | None, now: dt.datetime) -> dict | None:
-    """An instant as the pages show it: Helsinki time in the page language, UTC, and the time left."""
+def instant(at: dt.datetime | None, now: dt.datetime, *, publication: bool = False) -> dict | None:
+    """An instant as the pages show it: Helsinki time in the page language, UTC, and the time left.
+    ``publication``: a date given without a time of day is shown as the date alone."""
     if at is None:
         return None
     return {
         "iso": at.astimezone(dt.UTC).isoformat(),
-        "local": local_time(at),
+        "local": local_time(at, publication=publication),
         "utc": utc_time(at),
         "left": time_left(at - now) if at > now else "",
         "passed": at <= now,
@@ -213,7 +214,7 @@ def notice_context(notice: Notice, follow_form: FollowForm | None = None) -> dic
         "description": description,
         "cancelled": notice.status == Notice.Status.CANCELLED,
         "open": is_open,
-        "published": instant(notice.published_at, now),
+        "published": instant(notice.published_at, now, publication=True),
         "buyers": [
             {
                 "name": b.names.get(lang) or b.name,
@@ -319,7 +320,7 @@ def _history(notice: Notice) -> list[dict]:
             {
                 "number": v.number,
                 "received": instant(v.received_at, now),
-                "issued": instant(v.issued_at, now),
+                "issued": instant(v.issued_at, now, publication=True),
                 "first": v.number == 1,
                 "items": items,
             }

@@ -40,3 +40,55 @@ def test_the_pdf_of_a_cancelled_notice_counts_no_time_down(db):
     _name, _type, data = pdf.render_summary(notice, "en")
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert "cancelled" in text and "9 d" not in text
+
+
+def test_english_dates_are_european_and_unambiguous(client):
+    import datetime as dt
+
+    from django.utils import translation
+
+    from notices.display import local_time
+    from tests.pages.conftest import HELSINKI
+
+    at = dt.datetime(2026, 12, 13, 15, 0, tzinfo=HELSINKI)
+    with translation.override("en"):
+        assert local_time(at) == "13 Dec 2026, 15:00"
+    with translation.override("fi"):
+        assert local_time(at) == "13. joulukuuta 2026 kello 15.00"
+    midnight = dt.datetime(2026, 6, 1, tzinfo=HELSINKI)
+    assert local_time(midnight, short=True, publication=True) == "1.6.2026"  # the PDF's form
+    assert local_time(midnight, short=True) == "1.6.2026 00.00"  # a deadline keeps its time
+    notice = save("d", "Päivämäärät", [("tender", at)])
+    html = lang(client, "en").get(f"/notices/{notice.pk}/").content.decode()
+    assert "13 Dec 2026, 15:00" in html and "p.m." not in html and "Dec." not in html
+
+
+@pytest.mark.parametrize(
+    "published",
+    ["2026-11-02T00:00:00+02:00", "2026-06-01T00:00:00+03:00", "2026-06-01T00:00:00+02:00",
+     "2026-06-01T00:00:00+01:00", "2026-06-01T00:00:00+00:00"],
+)
+def test_a_publication_date_without_a_time_is_shown_as_a_date(client, published):
+    import datetime as dt
+
+    at = dt.datetime.fromisoformat(published)
+    notice = save("d", "Päivämäärä", published_at=at)
+    html = lang(client, "fi").get(f"/notices/{notice.pk}/").content.decode()
+    facts = html[html.index("Julkaistu"):]
+    facts = facts[: facts.index("</dd>")]
+    day = "2. marraskuuta 2026" if at.month == 11 else "1. kesäkuuta 2026"
+    assert day in facts and "kello" not in facts
+
+
+def test_a_publication_with_its_time_keeps_it(client):
+    import datetime as dt
+
+    notice = save("t", "Kellonaika", published_at=dt.datetime(2026, 6, 1, 9, 30, tzinfo=dt.UTC))
+    html = lang(client, "fi").get(f"/notices/{notice.pk}/").content.decode()
+    assert "1. kesäkuuta 2026 kello 12.30" in html
+
+
+def test_the_pdf_file_name_keeps_the_dash_of_a_range(client):
+    notice = save("r", "Koulujen siivous 2028–2031")
+    response = client.get(f"/notices/{notice.pk}/summary.pdf?lang=fi")
+    assert f'filename="koulujen-siivous-2028-2031-{notice.pk}-fi.pdf"' in response["Content-Disposition"]
