@@ -21,8 +21,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core import signing
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -36,7 +35,8 @@ from notices.models import Deadline, Notice
 from notices.vocab import LANGUAGES
 from notices.web.feeds import calendar_response, deadline_events
 from notices.web.forms import FOLLOW_LIMITED, STATE_LABELS, FollowForm
-from notices.web.views import notice_page
+from notices.web.errors import Missing
+from notices.web.views import notice_or_404, notice_page
 from scheduler import following, links, planning
 from scheduler.models import Reminder, Subscription
 
@@ -104,7 +104,7 @@ def unsubscribe(request, token: str):
 def follow(request, pk: int):
     """The notice page's follow form: a pending subscription and its confirmation mail (double opt-in),
     or, for a signed-in user following with their own address, active reminders at once."""
-    notice = get_object_or_404(Notice, pk=pk)
+    notice = notice_or_404(pk)
     form = FollowForm(request.POST, notice=notice)
     now = timezone.now()
     if not form.is_valid():
@@ -140,7 +140,7 @@ def follow(request, pk: int):
 
 @require_safe
 def follow_sent(request, pk: int):
-    notice = get_object_or_404(Notice, pk=pk)
+    notice = notice_or_404(pk)
     lang = (translation.get_language() or "")[:2]
     return render(
         request,
@@ -157,10 +157,10 @@ def _subscription(token: str) -> Subscription:
     try:
         subscription_id = links.read_reminders_token(token)
     except (signing.BadSignature, ValueError):
-        raise Http404("No such subscription.") from None
+        raise Missing(_("This link is not valid: check that you copied the whole link from the mail.")) from None
     subscription = Subscription.objects.filter(pk=subscription_id).select_related("notice").first()
     if subscription is None:
-        raise Http404("No such subscription.")
+        raise Missing(_("This subscription no longer exists."))
     return subscription
 
 

@@ -3,6 +3,10 @@ from django.urls import include, path
 
 from tracker.api import api
 
+# The site's own 404 and 400 pages (in the page language and layout, saying what was wrong).
+handler404 = "notices.web.errors.not_found"
+handler400 = "notices.web.errors.bad_request"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.syndication.views import Feed
-from django.core.exceptions import BadRequest
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.urls import reverse
@@ -27,6 +26,7 @@ from notices import search
 from notices.display import deadline_event, ics_bytes, local_time, review_note
 from notices.models import Buyer, Deadline, Notice
 from notices.vocab import LANGUAGES
+from notices.web.errors import bad_request_page, form_reasons
 from notices.web.forms import SearchForm
 
 FEED_SIZE = 50
@@ -34,10 +34,18 @@ CALENDAR_SIZE = 2000
 CALENDAR_PAST = dt.timedelta(days=30)  # deadlines this recent stay in the calendar
 
 
+class BadFilters(Exception):
+    """The feed's filters do not read: answered with the 400 page listing why (no traceback logged)."""
+
+    def __init__(self, form):
+        super().__init__("bad filters")
+        self.reasons = form_reasons(form)
+
+
 def _filters(request, now: dt.datetime) -> search.Filters:
     form = SearchForm(request.GET)
     if not form.is_valid():
-        raise BadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        raise BadFilters(form)
     filters = form.filters(now)
     filters.status = None  # the feeds' own rules below decide which notices
     return filters
@@ -54,6 +62,12 @@ class NoticesFeed(Feed):
     feed_type = Atom1Feed
     title = gettext_lazy("New procurement notices")
     subtitle = gettext_lazy("Calls for tenders, newest first")
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except BadFilters as bad:
+            return bad_request_page(request, bad.reasons)
 
     def get_object(self, request):
         self.request = request
@@ -129,7 +143,10 @@ def deadlines_ics(request):
     """GET /feeds/deadlines.ics?q=...&cpv=...: every deadline of the matching notices that are not
     cancelled, from a month ago on."""
     now = timezone.now()
-    filters = _filters(request, now)
+    try:
+        filters = _filters(request, now)
+    except BadFilters as bad:
+        return bad_request_page(request, bad.reasons)
     lang = _language(request)
     notices = search.notices(filters).filter(status=Notice.Status.ACTIVE).values("id")
     rows = (

@@ -15,8 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -38,6 +37,7 @@ from notices.display import (
 )
 from notices.models import Buyer, Deadline, Draft, Notice
 from notices.vocab import KIND_ORDER, LANGUAGES, natural_key
+from notices.web.errors import Missing, bad_request_page
 from notices.web.forms import PAGE_SIZE, FollowForm, OfficerForms, SearchForm
 
 
@@ -128,7 +128,7 @@ def pages(request, number: int, count: int, more: bool) -> dict:
 def _offset(number: int) -> int:
     offset = (number - 1) * PAGE_SIZE
     if offset > search.count_cap():
-        raise Http404("No such page.")
+        raise Missing(_("This list has no page %(number)s.") % {"number": number})
     return offset
 
 
@@ -158,7 +158,8 @@ def home(request):
             "count": count,
             "count_exact": exact,
             "pages": pages(request, number, count, more),
-            "filtered": form.is_filtered(),
+            # Anything typed, even what did not read: the "clear" link is there to start over.
+            "filtered": form.is_filtered() or any(v for k, v in request.GET.items() if k != "page"),
             "ics_url": reverse("notices:feed_ics") + ("?" + urlencode(feed_query) if feed_query else ""),
             "atom_url": reverse("notices:feed_atom") + ("?" + urlencode(feed_query) if feed_query else ""),
         },
@@ -170,8 +171,15 @@ def home(request):
 
 @require_safe
 def notice_detail(request, pk: int):
-    notice = get_object_or_404(Notice.objects.select_related("current_version"), pk=pk)
+    notice = notice_or_404(pk, Notice.objects.select_related("current_version"))
     return notice_page(request, notice)
+
+
+def notice_or_404(pk: int, rows=None) -> Notice:
+    notice = (rows if rows is not None else Notice.objects).filter(pk=pk).first()
+    if notice is None:
+        raise Missing(_("There is no notice %(id)s.") % {"id": pk})
+    return notice
 
 
 def notice_page(request, notice: Notice, *, follow_form: FollowForm | None = None, status: int = 200):
@@ -332,10 +340,10 @@ def _history(notice: Notice) -> list[dict]:
 def notice_summary_pdf(request, pk: int):
     """GET /notices/<id>/summary.pdf?lang=fi|sv|en: the PDF summary (ETag; If-None-Match gives 304).
     Without ``lang`` the page language (cookie, Accept-Language, then LANGUAGE_CODE) is used."""
-    notice = get_object_or_404(Notice, pk=pk)
+    notice = notice_or_404(pk)
     lang = request.GET.get("lang") or page_language()
     if lang not in LANGUAGES:
-        return HttpResponseBadRequest(f"lang must be one of {', '.join(LANGUAGES)}\n", content_type="text/plain")
+        return bad_request_page(request, [_("lang: give one of %(languages)s.") % {"languages": ", ".join(LANGUAGES)}])
     return pdf.summary_response(request, notice, lang)
 
 
@@ -349,7 +357,7 @@ def buyer_detail(request, identifier: str):
     if buyer is None and identifier.isdigit() and len(identifier) < 12:
         buyer = Buyer.objects.filter(pk=int(identifier)).first()
     if buyer is None:
-        raise Http404("No such buyer.")
+        raise Missing(_("No buyer has the identifier %(id)s.") % {"id": identifier})
     now = timezone.now()
     lang = page_language()
     try:
@@ -394,8 +402,8 @@ def _service(call, *args, **kwargs):
     """Call notices.officers: not found is 404, not allowed is 403 (the others are the caller's)."""
     try:
         return call(*args, **kwargs)
-    except errors.NotFound as exc:
-        raise Http404(exc.message) from None
+    except errors.NotFound:
+        raise Missing(_("There is no such draft or notice.")) from None
     except errors.NotAllowed as exc:
         raise PermissionDenied(exc.message) from None
 
@@ -458,7 +466,7 @@ def officer_draft(request, draft_id: int):
     if draft.state != Draft.State.DRAFT:
         if draft.notice_id:
             return redirect("notices:officer_notice", draft.notice_id)
-        raise Http404("This draft is closed.")
+        raise Missing(_("This draft is closed: it was published or cancelled."))
     action = request.POST.get("action", "save")
     if request.method == "POST" and action == "discard":
         _service(officers.discard_draft, request.user, draft.pk)

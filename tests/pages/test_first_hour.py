@@ -92,3 +92,45 @@ def test_the_pdf_file_name_keeps_the_dash_of_a_range(client):
     notice = save("r", "Koulujen siivous 2028–2031")
     response = client.get(f"/notices/{notice.pk}/summary.pdf?lang=fi")
     assert f'filename="koulujen-siivous-2028-2031-{notice.pk}-fi.pdf"' in response["Content-Disposition"]
+
+
+def test_after_bad_search_input_no_count_is_claimed_and_the_clear_link_stays(client, db):
+    save()
+    html = lang(client, "en").get("/?cpv=45abc&q=tie").content.decode()
+    heading = html[html.index('id="results-heading"'):]
+    heading = heading[: heading.index("</h2>")]
+    assert "(0)" not in heading and "count" not in heading
+    assert "Correct the search above." in html
+    assert 'href="/">Clear the filters</a>' in html
+
+
+@pytest.mark.parametrize("language, heading, words", [
+    ("fi", "Sivua ei löytynyt", "Ilmoitusta 999999 ei ole."),
+    ("sv", "Sidan hittades inte", "Det finns ingen annons 999999."),
+    ("en", "Page not found", "There is no notice 999999."),
+])
+def test_a_missing_page_is_in_the_site_layout_and_language_and_says_what(client, db, language, heading, words):
+    response = lang(client, language).get("/notices/999999/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert f'<html lang="{language}">' in html and 'class="site-header"' in html
+    assert f"<h1>{heading}</h1>" in html and words in html
+    unknown = lang(client, language).get("/no/such/page/")
+    assert unknown.status_code == 404 and heading in unknown.content.decode()
+
+
+def test_a_bad_feed_filter_says_why_in_the_page_language_without_a_traceback(client, db, caplog):
+    response = lang(client, "en").get("/feeds/notices.atom?cpv=4x&within=-1")
+    html = response.content.decode()
+    assert response.status_code == 400 and 'class="site-header"' in html
+    assert "CPV code: Give the leading digits of a CPV code" in html
+    assert "Closing within (days): Ensure this value is greater than or equal to 1." in html
+    calendar = lang(client, "fi").get("/feeds/deadlines.ics?within=x")
+    assert calendar.status_code == 400 and "Syötä kokonaisluku." in calendar.content.decode()
+    assert not [r for r in caplog.records if r.exc_info], "a client's bad filter is no error with a traceback"
+
+
+def test_a_bad_pdf_language_is_the_400_page(client, db):
+    notice = save()
+    response = lang(client, "en").get(f"/notices/{notice.pk}/summary.pdf?lang=de")
+    assert response.status_code == 400 and "lang: give one of fi, sv, en." in response.content.decode()
