@@ -91,6 +91,15 @@ def kind_phrase(kind: str) -> str:
     return phrases.get(kind, kind)
 
 
+def cancel_reason(notice) -> str:
+    """Why a cancelled notice was cancelled, when its officer said (``Draft.cancel_reason``); ingested
+    notices give none here."""
+    if notice.source != "officer" or notice.status != "cancelled":
+        return ""
+    draft = getattr(notice, "officer_draft", None)  # a missing one-to-one raises an AttributeError
+    return (draft.cancel_reason or "") if draft is not None else ""
+
+
 # --- instants and amounts -----------------------------------------------------------------------------
 
 

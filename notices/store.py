@@ -218,6 +218,14 @@ def reject(*, origin: str, reason: str, raw: bytes = b"", fmt: str = "") -> Reje
     )
 
 
+def save_buyer(record: BuyerRecord) -> Buyer:
+    """A buyer without a notice (staff create one, an operator approves a request): matched and written
+    exactly as a notice's buyer is, so a later notice naming the same identifier finds this row."""
+    with transaction.atomic():
+        buyer, _contact_point = _write_buyer(record)
+    return buyer
+
+
 def _save(entry: Entry) -> Change:
     record, digest = entry.record, entry.encoded.digest
     notice = _find_notice(record, entry.source)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from notices import pdf
 from notices.display import (
+    cancel_reason,
     deadline_event,
     ics_bytes,
     kind_phrase,
@@ -121,12 +122,6 @@ def _event(notice, deadline, at: dt.datetime, lang: str, sequence: int | None = 
         notice, deadline.lot, deadline.kind, deadline.sequence if sequence is None else sequence, at, lang,
         needs_review=deadline.needs_review, reasons=deadline.review_reasons,
     )
-
-
-def cancel_reason(notice) -> str:
-    """Why the officer cancelled the notice, when one did (``Draft.cancel_reason``)."""
-    draft = getattr(notice, "officer_draft", None) if notice.source == "officer" else None
-    return (getattr(draft, "cancel_reason", "") or "") if draft is not None else ""
 
 
 class Builder:

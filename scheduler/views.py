@@ -29,7 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from notices.api.auth import client_ip
-from notices.display import KIND_LABELS, before_label, local_time, one_line, review_note, utc_time
+from notices.display import KIND_LABELS, before_label, cancel_reason, local_time, one_line, review_note, utc_time
 from notices.errors import Invalid, RateLimited
 from notices.models import Deadline, Notice
 from notices.vocab import LANGUAGES
@@ -217,6 +217,7 @@ def reminders(request, token: str):
             "calendar_url": request.build_absolute_uri(links.calendar_path(subscription.pk)),
             "unsubscribe_url": links.unsubscribe_path(subscription.pk),
             "notice_url": reverse("notices:notice", args=[notice.pk]),
+            "cancel_reason": cancel_reason(notice),
         },
     )
 

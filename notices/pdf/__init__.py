@@ -39,7 +39,8 @@ from notices.vocab import LANGUAGES
 
 __all__ = [
     "MIMETYPE", "RenderTimeout", "Summary", "SummaryError", "check_language", "clear_memory_cache", "get_summary",
-    "html_to_pdf", "render_pdf", "render_summary", "summary_etag", "summary_filename", "summary_response",
+    "html_to_pdf", "preview_pdf", "render_pdf", "render_summary", "summary_etag", "summary_filename",
+    "summary_response",
 ]
 
 # WeasyPrint logs every render step at INFO; the project logs INFO. Keep its warnings and errors only.
@@ -87,6 +88,12 @@ def get_summary(notice: Notice | int, lang: str, *, now: dt.datetime | None = No
                         _files.put(key, content)
             _memory.put(key, content)
     return Summary(filename, MIMETYPE, content, etag_for(key))
+
+
+def preview_pdf(notice: Notice, lang: str, *, now: dt.datetime | None = None) -> bytes:
+    """A summary rendered now and kept nowhere (an officer's preview of a notice not yet published)."""
+    with _render_lock:
+        return render_pdf(notice, check_language(lang), now or timezone.now())
 
 
 def summary_etag(notice: Notice, lang: str, *, now: dt.datetime | None = None) -> str:

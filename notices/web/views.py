@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -28,6 +29,7 @@ from notices.display import (
     KIND_LABELS,
     LANGUAGE_LABELS,
     SOURCE_LABELS,
+    cancel_reason,
     local_time,
     money,
     review_note,
@@ -38,7 +40,15 @@ from notices.display import (
 from notices.models import Buyer, Deadline, Draft, Notice
 from notices.vocab import KIND_ORDER, LANGUAGES, natural_key
 from notices.web.errors import Missing, bad_request_page
-from notices.web.forms import PAGE_SIZE, FollowForm, OfficerForms, SearchForm
+from notices.web.forms import (
+    PAGE_SIZE,
+    BuyerForm,
+    CancelForm,
+    FollowForm,
+    OfficerForms,
+    SearchForm,
+    translate_problem,
+)
 
 
 def page_language() -> str:
@@ -221,6 +231,7 @@ def notice_context(notice: Notice, follow_form: FollowForm | None = None) -> dic
         "language_name": LANGUAGE_LABELS.get(language, language),
         "description": description,
         "cancelled": notice.status == Notice.Status.CANCELLED,
+        "cancel_reason": cancel_reason(notice),
         "open": is_open,
         "published": instant(notice.published_at, now, publication=True),
         "buyers": [
@@ -408,9 +419,14 @@ def _service(call, *args, **kwargs):
         raise PermissionDenied(exc.message) from None
 
 
-def _buyer_choices(user) -> list[tuple[str, str]]:
+def _buyer_choices(user, wanted: str | None = None) -> list[tuple[str, str]]:
+    """(Y-tunnus, label) of the buyers this user may publish for; staff: any with a valid one (the one
+    ``wanted`` names among them, e.g. a buyer just added)."""
     if user.is_staff:
-        buyers = Buyer.objects.filter(identifiers__scheme="FI-PRO", identifiers__valid=True).distinct().order_by("name")[:500]
+        valid = Buyer.objects.filter(identifiers__scheme="FI-PRO", identifiers__valid=True).distinct()
+        buyers = list(valid.order_by("name")[:500])
+        if wanted:
+            buyers += [b for b in valid.filter(identifiers__value=wanted) if b not in buyers]
     else:
         buyers = officers.buyers_of(user)
     choices = []
@@ -432,17 +448,47 @@ def officer_home(request):
             "drafts": [d for d in rows if d.state == Draft.State.DRAFT],
             "published": [d for d in rows if d.state != Draft.State.DRAFT],
             "buyers": officers.buyers_of(request.user),
+            "requests": list(officers.requests_of(request.user)[:20]) if not request.user.is_staff else [],
         },
     )
 
 
 @officer_required
 @require_http_methods(["GET", "HEAD", "POST"])
+def officer_buyer(request):
+    """A buyer by its business ID and name: staff create it at once, anyone else signed in asks for it
+    (an operator approves the request in the admin; then the buyer and the membership exist)."""
+    form = BuyerForm(request.POST if request.method == "POST" else None)
+    staff = request.user.is_staff
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if staff:
+                buyer = officers.create_buyer(request.user, data["business_id"], data["name"])
+            else:
+                officers.request_buyer(request.user, data["business_id"], data["name"])
+        except errors.Invalid as exc:
+            form.show(exc.fields)
+        except errors.Conflict as exc:
+            form.add_error("business_id", translate_problem(exc.message))
+        else:
+            if staff:
+                messages.success(request, _("Buyer %(name)s added.") % {"name": buyer.name})
+                return redirect(reverse("notices:officer_new") + "?" + urlencode({"buyer": buyer_key(buyer)}))
+            messages.success(request, _("Your request was sent. An operator approves it; then you can publish for the buyer."))
+            return redirect("notices:officer_home")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "officer/buyer.html", {"form": form, "staff": staff}, status=status)
+
+
+@officer_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def officer_new(request):
-    buyers = _buyer_choices(request.user)
+    buyers = _buyer_choices(request.user, request.GET.get("buyer"))
     if not buyers and not request.user.is_staff:
-        raise PermissionDenied("You are not an officer of any buyer.")
-    forms = OfficerForms(request.POST or None, buyers=buyers, with_buyer=True)
+        messages.info(request, _("You are not an officer of any buyer yet: ask for one here."))
+        return redirect("notices:officer_buyer")
+    forms = OfficerForms(request.POST or None, buyers=buyers, with_buyer=True, buyer=request.GET.get("buyer"))
     if request.method == "POST" and forms.is_valid():
         data = forms.payload()
         if "buyer" not in data and buyers:
@@ -472,6 +518,8 @@ def officer_draft(request, draft_id: int):
         _service(officers.discard_draft, request.user, draft.pk)
         messages.success(request, _("Draft discarded."))
         return redirect("notices:officer_home")
+    if request.method == "POST" and action == "copy":
+        return _copy(request, draft.pk)
     forms = OfficerForms(request.POST or None, payload=draft.payload)
     status = 200
     if request.method == "POST":
@@ -486,6 +534,8 @@ def officer_draft(request, draft_id: int):
                     draft, _change = _service(officers.publish, request.user, draft.pk)
                     messages.success(request, _("Published. The notice is now public."))
                     return redirect("notices:officer_notice", draft.notice_id)
+                elif action == "preview":
+                    return redirect("notices:officer_preview", draft.pk)
                 else:
                     messages.success(request, _("Draft saved."))
                 return redirect("notices:officer_draft", draft.pk)
@@ -501,6 +551,8 @@ def officer_draft(request, draft_id: int):
 def officer_notice(request, notice_id: int):
     """A published notice: check or publish a correction (a new version through the store)."""
     draft = _service(officers.get_published, request.user, notice_id)
+    if request.method == "POST" and request.POST.get("action") == "copy":
+        return _copy(request, draft.pk)
     forms = OfficerForms(request.POST or None, payload=draft.payload)
     status = 200
     if request.method == "POST":
@@ -532,16 +584,69 @@ def officer_notice(request, notice_id: int):
     )
 
 
+def _copy(request, draft_id: int):
+    copy = _service(officers.copy_draft, request.user, draft_id)
+    messages.success(request, _("A copy is saved as a new draft. Check its deadlines before you publish it."))
+    return redirect("notices:officer_draft", copy.pk)
+
+
+@officer_required
+@require_safe
+def officer_preview(request, draft_id: int):
+    """The public page this draft would be, before publishing: written by the store and rolled back."""
+    lang = page_language()
+
+    def show(notice):
+        context = notice_context(notice)
+        context.update(
+            preview=True,
+            follow_form=None,
+            pdf_url=reverse("notices:officer_preview_pdf", args=[draft_id]) + f"?lang={lang}",
+            draft_url=reverse("notices:officer_draft", args=[draft_id]),
+        )
+        return render(request, "notices/notice.html", context)
+
+    try:
+        return _service(officers.preview, request.user, draft_id, show)
+    except errors.Invalid as exc:
+        for error in exc.fields:
+            messages.error(request, translate_problem(error.message))
+    except errors.Conflict:
+        pass
+    return redirect("notices:officer_draft", draft_id)
+
+
+@officer_required
+@require_safe
+def officer_preview_pdf(request, draft_id: int):
+    lang = request.GET.get("lang") or page_language()
+    if lang not in LANGUAGES:
+        return bad_request_page(request, [_("lang: give one of %(languages)s.") % {"languages": ", ".join(LANGUAGES)}])
+
+    def show(notice):
+        return HttpResponse(pdf.preview_pdf(notice, lang), content_type=pdf.MIMETYPE, headers={
+            "Content-Disposition": f'inline; filename="preview-{pdf.summary_filename(notice, lang)}"',
+            "Cache-Control": "no-store",
+        })
+
+    try:
+        return _service(officers.preview, request.user, draft_id, show)
+    except (errors.Invalid, errors.Conflict):
+        return redirect("notices:officer_preview", draft_id)
+
+
 @officer_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def officer_cancel(request, notice_id: int):
     draft = _service(officers.get_published, request.user, notice_id)
-    if request.method == "POST":
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
-            _service(officers.cancel, request.user, notice_id)
+            _service(officers.cancel, request.user, notice_id, reason=form.cleaned_data["reason"])
         except errors.Conflict:
             messages.info(request, _("This notice was already cancelled."))
         else:
             messages.success(request, _("The notice is cancelled. Its followers are told."))
         return redirect("notices:officer_home")
-    return render(request, "officer/cancel.html", {"draft": draft, "notice": draft.notice})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "officer/cancel.html", {"draft": draft, "notice": draft.notice, "form": form}, status=status)

@@ -118,3 +118,24 @@ def test_the_cancellation_offers_nothing_to_stop(smtp):
     assert not re.search(r'href="[^"]*/unsubscribe/', html)
     assert "Nothing more will be sent to you about this notice." in text
     assert Subscription.objects.get().status == "active"
+
+
+def test_the_cancellation_tells_followers_the_officers_reason(smtp):
+    from django.contrib.auth.models import User
+
+    from notices import officers
+
+    staff = User.objects.create_user("staff", "staff@example.fi", None, is_staff=True)
+    officers.create_buyer(staff, "0206714-5", "Kymenlaakson Liitto")
+    with time_machine.travel(NOW, tick=False):
+        draft = officers.create_draft(staff, {
+            "buyer": "0206714-5", "title": "Koulujen siivous", "cpv": ["90910000"],
+            "deadlines": [{"kind": "tender", "at": DEADLINE.isoformat()}],
+        })
+        draft, _change = officers.publish(staff, draft.pk)
+        subscribe(draft.notice, language="en")
+        officers.cancel(staff, draft.notice_id, reason="The need went away.\nA new call comes in spring.")
+    run(dt.datetime(2027, 5, 3, 9, 0, 1, tzinfo=UTC))
+    (message,) = smtp.messages
+    assert "Reason given by the buyer:\nThe need went away.\nA new call comes in spring." in text_of(message).replace("\r\n", "\n")
+    assert "The need went away.<br>A new call comes in spring." in html_of(message)
