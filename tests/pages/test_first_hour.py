@@ -14,7 +14,8 @@ def test_a_cancelled_notice_counts_no_time_down(client):
     html = lang(client, "en").get(f"/notices/{notice.pk}/").content.decode()
     table = html[html.index('<table class="deadlines">'):html.index("</table>")]
     assert "9 days" not in table and "4 days" not in table
-    assert table.count("<td>cancelled</td>") == 2
+    assert table.count('<td class="col-left">cancelled</td>') == 2
+    assert table.count("Time left: cancelled") == 2  # the phone layout's copy
 
 
 def test_an_invalid_phone_number_is_flagged_on_the_page(client):
