@@ -281,10 +281,12 @@ def _buyer_json(buyer: Buyer, contact) -> dict:
     ),
     openapi_extra={
         "responses": {
-            "200": {"description": "The PDF", **_PDF},
-            "304": {"description": "Not modified: the ETag still matches"},
-            "404": {"description": "No such notice", "content": _ERROR},
-            "422": {"description": "A parameter is not valid", "content": _ERROR},
+            # Integer keys, as ninja's own: merged into its 200, not a second "200" (a duplicate key in the
+            # JSON, which Swagger UI's parser refuses: /api/docs rendered nothing).
+            200: {"description": "The PDF", **_PDF},
+            304: {"description": "Not modified: the ETag still matches"},
+            404: {"description": "No such notice", "content": _ERROR},
+            422: {"description": "A parameter is not valid", "content": _ERROR},
         }
     },
 )

@@ -255,6 +255,18 @@ def test_health_and_openapi(db):
     assert docs.status_code == 200
 
 
+def test_the_openapi_document_has_no_duplicate_keys(db):
+    """Swagger UI parses the schema as YAML, which refuses a key twice in one object (it rendered nothing)."""
+    import json
+
+    def unique(pairs):
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), f"duplicate keys: {keys}"
+        return dict(pairs)
+
+    json.loads(Api().get("/api/openapi.json").content, object_pairs_hook=unique)
+
+
 def test_the_docs_load_nothing_from_another_site(db, client):
     """Swagger UI's files are ninja's own static files (tests/e2e renders it in Chromium offline)."""
     import re
