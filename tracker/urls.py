@@ -3,8 +3,9 @@ from django.urls import include, path
 
 from tracker.api import api
 
-# The site's own 404 and 400 pages (in the page language and layout, saying what was wrong).
+# The site's own 404, 403 and 400 pages (in the page language and layout, saying what was wrong).
 handler404 = "notices.web.errors.not_found"
+handler403 = "notices.web.errors.forbidden"
 handler400 = "notices.web.errors.bad_request"
 
 urlpatterns = [

@@ -1,6 +1,6 @@
-"""The site's 404 and 400 pages: in the page language, in the site's layout, saying what was wrong.
+"""The site's 404, 403 and 400 pages: in the page language, in the site's layout, saying what was wrong.
 
-``tracker/urls.py`` names ``not_found`` and ``bad_request`` as Django's ``handler404``/``handler400``
+``tracker/urls.py`` names ``not_found``, ``forbidden`` and ``bad_request`` as Django's handlers
 (with ``DEBUG`` off). A page that knows why something is missing raises ``Missing`` with a sentence for a
 person, in the active language; any other ``Http404`` is shown with a general sentence (its message is
 for developers and may be English). Views that refuse their input answer with ``bad_request_page`` and
@@ -28,6 +28,12 @@ class Missing(Http404):
 def not_found(request, exception=None):
     reason = exception.reason if isinstance(exception, Missing) else _("There is no page at this address.")
     return render(request, "404.html", {"reason": reason, "path": request.path}, status=404)
+
+
+@requires_csrf_token
+def forbidden(request, exception=None):
+    # The services' refusals are worded for the API, in English; the page says it in the page language.
+    return render(request, "403.html", {}, status=403)
 
 
 def bad_request_page(request, reasons: list[str]):

@@ -135,3 +135,14 @@ def test_a_bad_pdf_language_is_the_400_page(client, db):
     notice = save()
     response = lang(client, "en").get(f"/notices/{notice.pk}/summary.pdf?lang=de")
     assert response.status_code == 400 and "lang: give one of fi, sv, en." in response.content.decode()
+
+
+def test_a_refusal_is_the_sites_403_page_in_the_page_language(client, db):
+    from notices.models import Buyer
+    from tests.pages.conftest import officer
+
+    notice = save()
+    client.force_login(officer("olli", Buyer.objects.get()))
+    response = lang(client, "sv").get(f"/officer/notices/{notice.pk}/")  # ingested: changed only at its source
+    html = response.content.decode()
+    assert response.status_code == 403 and '<html lang="sv">' in html and "<h1>Inte tillåtet</h1>" in html

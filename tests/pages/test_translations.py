@@ -14,6 +14,7 @@ CATALOGUES = sorted((ROOT / "locale").glob("*/LC_MESSAGES/django.po"))
 SOURCES = [
     ROOT / "templates" / "base.html",
     ROOT / "templates" / "404.html",
+    ROOT / "templates" / "403.html",
     ROOT / "templates" / "400.html",
     *sorted((ROOT / "templates" / "notices").rglob("*.html")),
     *sorted((ROOT / "templates" / "officer").rglob("*.html")),
