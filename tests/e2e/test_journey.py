@@ -36,7 +36,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from pypdf import PdfReader
 
-from tests.e2e.conftest import CHROMIUM_ARGS, ROOT, look
+from tests.e2e.conftest import ROOT, look
 from tests.smtpserver import free_port
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
