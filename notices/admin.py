@@ -5,11 +5,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from notices import polling
+from notices import errors, officers, polling
 from notices.models import (
     ApiToken,
     Buyer,
     BuyerIdentifier,
+    BuyerRequest,
     ContactPoint,
     Deadline,
     Lot,
@@ -53,13 +54,65 @@ class ContactInline(ReadOnlyInline):
     fields = ("street", "po_box", "postal_code", "city", "country", "email", "phone", "fax", "url")
 
 
+class BuyerAddForm(forms.ModelForm):
+    """Add a buyer from a valid Y-tunnus and a name (notices.officers.create_buyer writes it)."""
+
+    business_id = forms.CharField(label="Business ID (Y-tunnus)", max_length=20, help_text="e.g. 0206714-5")
+
+    class Meta:
+        model = Buyer
+        fields = ["name"]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            ident, name = officers.check_business_id(data.get("business_id"), data.get("name"))
+        except errors.Invalid as exc:
+            for field in exc.fields:
+                self.add_error(field.path[0] if field.path and field.path[0] in self.fields else None, field.message)
+            return data
+        if (existing := officers.buyer_with(ident)) is not None:
+            self.add_error("business_id", f"{existing.name} already has the business ID {ident.id}.")
+        data["name"] = name
+        return data
+
+
 @admin.register(Buyer)
 class BuyerAdmin(ReadOnlyAdmin):
+    """Buyers are written by notices.store; staff add one here from a valid Y-tunnus and a name (the
+    officers' page "Add a buyer" does the same). Existing buyers are read-only."""
+
     list_display = ("name", "country", "identifier_list", "updated_at")
     list_filter = ("country",)
     search_fields = ("name", "identifiers__value", "identifiers__as_written")
     exclude = ("name_key",)
     inlines = [IdentifierInline, ContactInline]
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_staff and request.user.has_perm("notices.add_buyer")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = BuyerAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["business_id", "name"] if obj is None else super().get_fields(request, obj)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        buyer = officers.create_buyer(request.user, form.cleaned_data["business_id"], form.cleaned_data["name"])
+        obj.pk = buyer.pk
+        obj.name = buyer.name
+        obj.name_key = buyer.name_key
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
 
     @admin.display(description="identifiers")
     def identifier_list(self, obj):
@@ -205,6 +258,45 @@ class ApiTokenAdmin(admin.ModelAdmin):
             messages.warning(request, f"The new API token is {secret} - copy it now: it is not shown again.")
             return
         super().save_model(request, obj, form, change)
+
+
+@admin.register(BuyerRequest)
+class BuyerRequestAdmin(admin.ModelAdmin):
+    """Signed-in users ask to publish for a buyer (the officers' page); approving one adds the buyer (if it
+    is new) and the user's officer membership."""
+
+    list_display = ("created_at", "user", "name", "business_id", "known_buyer", "state", "decided_by")
+    list_filter = ("state",)
+    search_fields = ("user__username", "name", "business_id")
+    readonly_fields = ("user", "business_id", "name", "state", "buyer", "created_at", "decided_at", "decided_by")
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="buyer known", boolean=True)
+    def known_buyer(self, obj):
+        return obj.buyer_id is not None
+
+    @admin.action(description="Approve: add the buyer if new, and make the user its officer")
+    def approve(self, request, queryset):
+        self._decide(request, queryset, officers.approve_request, "approved")
+
+    @admin.action(description="Reject")
+    def reject(self, request, queryset):
+        self._decide(request, queryset, officers.reject_request, "rejected")
+
+    def _decide(self, request, queryset, decide, word):
+        done = 0
+        for row in queryset:
+            try:
+                decide(request.user, row.pk)
+            except errors.ServiceError as exc:
+                messages.warning(request, f"{row}: {exc.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, f"{done} request(s) {word}.")
 
 
 @admin.register(OfficerMembership)

@@ -16,7 +16,7 @@ from django.utils import formats, timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from notices.gate import OUT_OF_RANGE
 from notices.readers import text as ft
@@ -76,6 +76,14 @@ def review_reasons(reasons) -> list[str]:
     return [str(REVIEW_REASONS.get(reason, reason)) for reason in reasons]
 
 
+def review_note(reasons) -> str:
+    """One line that flags a deadline needing review, wherever a deadline is shown without the notice
+    page's table (lists, feeds, calendars, mails): "read from free text: check the notice (why)"."""
+    why = "; ".join(review_reasons(reasons))
+    note = _("read from free text: check the notice")
+    return f"{note} ({why})" if why else note
+
+
 def kind_phrase(kind: str) -> str:
     """A deadline kind as it reads inside a sentence ("Reminder: tender deadline ...")."""
     phrases = {
@@ -86,6 +94,15 @@ def kind_phrase(kind: str) -> str:
         "interest": _("deadline for expressions of interest"),
     }
     return phrases.get(kind, kind)
+
+
+def cancel_reason(notice) -> str:
+    """Why a cancelled notice was cancelled, when its officer said (``Draft.cancel_reason``); ingested
+    notices give none here."""
+    if notice.source != "officer" or notice.status != "cancelled":
+        return ""
+    draft = getattr(notice, "officer_draft", None)  # a missing one-to-one raises an AttributeError
+    return (draft.cancel_reason or "") if draft is not None else ""
 
 
 # --- instants and amounts -----------------------------------------------------------------------------
@@ -100,13 +117,27 @@ def in_helsinki(instant: dt.datetime) -> dt.datetime:
         return instant
 
 
-def local_time(instant: dt.datetime, *, short: bool = False) -> str:
-    """The instant in Helsinki: in the active language's format (31.3.2025 klo 12.00), or ``short``, the
-    Finnish numeric form in every language (31.3.2025 12.00) for tables such as the PDF's. An instant
-    Helsinki cannot show (years 1 and 9999) is shown as written, with its offset."""
+def date_only(instant: dt.datetime) -> bool:
+    """Whether a publication instant stands for a date without a time of day: readers take such a date as
+    the start of its day in its own offset (eForms: +00:00 to +03:00, Finnish pages: Helsinki), so it is a
+    whole-hour midnight between UTC and UTC+3, and its Helsinki date is the date meant."""
+    at = instant.astimezone(dt.UTC)
+    return (at.minute, at.second, at.microsecond) == (0, 0, 0) and at.hour in (0, 21, 22, 23)
+
+
+def local_time(instant: dt.datetime, *, short: bool = False, publication: bool = False) -> str:
+    """The instant in Helsinki: in the active language's format (31. maaliskuuta 2025 kello 12.00, 31 Mar
+    2025, 12:00), or ``short``, the Finnish numeric form in every language (31.3.2025 12.00) for tables
+    such as the PDF's. ``publication``: a publication or issue date that came without a time of day (see
+    ``date_only``) is shown as the date alone. Deadlines always show their time. An instant Helsinki
+    cannot show (years 1 and 9999) is shown as written, with its offset."""
     at = in_helsinki(instant)
     if at.tzinfo is not HELSINKI:
         return instant.isoformat(" ", "minutes")
+    if publication and date_only(instant):
+        if short:
+            return f"{at.day}.{at.month}.{at.year}"
+        return formats.date_format(at, "DATE_FORMAT")
     if short:
         return f"{at.day}.{at.month}.{at.year} {at.hour:02d}.{at.minute:02d}"
     return formats.date_format(at, "DATETIME_FORMAT")
@@ -151,6 +182,21 @@ def time_left(delta: dt.timedelta, *, short: bool = False) -> str:
     return minute
 
 
+def before_label(days: int, exact: dt.timedelta) -> str:
+    """How long before a deadline a reminder comes, as the follow form says it: "7 days before", "2 hours
+    before", "1 day, 30 minutes before" (``days``: calendar days, ``exact``: hours and minutes)."""
+    minutes = int(exact.total_seconds()) // 60
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(count)d day", "%(count)d days", days) % {"count": days})
+    if hours:
+        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
+    if minutes:
+        parts.append(ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes})
+    return _("%(span)s before") % {"span": ", ".join(parts)}
+
+
 def money(value, currency: str) -> str:
     """1 234 567,00 EUR in the active language's format; '' for no amount."""
     if value is None:
@@ -186,31 +232,46 @@ def ics_uid(notice_id: int, lot: str, kind: str) -> str:
     return f"deadline-{notice_id}-{lot or 'all'}-{kind}@{site_host()}"
 
 
-def deadline_event(notice, lot: str, kind: str, sequence: int, at: dt.datetime, lang: str) -> dict:
-    """One deadline as a calendar event (call inside ``translation.override(lang)``)."""
+def deadline_event(
+    notice, lot: str, kind: str, sequence: int, at: dt.datetime, lang: str, *, needs_review: bool = False,
+    reasons=(),
+) -> dict:
+    """One deadline as a calendar event (call inside ``translation.override(lang)``). A deadline that
+    needs review is TENTATIVE, with the reason in its description."""
     title = notice.titles.get(lang) or notice.title
     label = kind_phrase(kind)
     summary = f"{label[:1].upper()}{label[1:]}: {one_line(title, 120)}"
     if lot:
         summary += f" ({_('lot')} {lot})"
+    description = notice_url(notice.pk)
+    if needs_review:
+        note = review_note(reasons)
+        description = f"{note[:1].upper()}{note[1:]}.\n{description}"
     return {
         "uid": ics_uid(notice.pk, lot, kind),
         "sequence": sequence,
         "at": at,
         "summary": summary,
-        "description": notice_url(notice.pk),
+        "description": description,
         "url": notice_url(notice.pk),
+        "tentative": needs_review,
     }
 
 
-def ics_bytes(events: list[dict], method: str = "PUBLISH") -> bytes:
-    """A calendar with one VEVENT per deadline (dict: uid, sequence, at, summary, url, description).
-    METHOD:PUBLISH adds or updates the events; METHOD:CANCEL (same UIDs, a higher SEQUENCE) removes them
-    from calendars that took them in from earlier mails (RFC 5546)."""
+def ics_bytes(
+    events: list[dict], method: str = "PUBLISH", *, name: str | None = None, alarms=()
+) -> bytes:
+    """A calendar with one VEVENT per deadline (dict: uid, sequence, at, summary, url, description,
+    tentative). METHOD:PUBLISH adds or updates the events; METHOD:CANCEL (same UIDs, a higher SEQUENCE)
+    removes them from calendars that took them in from earlier mails (RFC 5546). ``name`` is the
+    calendar's name (X-WR-CALNAME); ``alarms``, ``(timedelta before, label)`` pairs, become a VALARM each
+    on every event."""
     cal = Calendar()
     cal.add("prodid", "-//Procurement notice tracker//deadline reminders//EN")
     cal.add("version", "2.0")
     cal.add("method", method)
+    if name:
+        cal.add("x-wr-calname", name)
     stamp = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
     for item in events:
         event = Event()
@@ -221,7 +282,18 @@ def ics_bytes(events: list[dict], method: str = "PUBLISH") -> bytes:
         event.add("summary", item["summary"])
         event.add("description", item["description"])
         event.add("url", item["url"])
-        event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+        if method == "CANCEL":
+            status = "CANCELLED"
+        else:
+            status = "TENTATIVE" if item.get("tentative") else "CONFIRMED"
+        event.add("status", status)
         event.add("transp", "TRANSPARENT")
+        if method != "CANCEL":
+            for before, label in alarms:
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("trigger", -before)
+                alarm.add("description", f"{label}: {item['summary']}")
+                event.add_component(alarm)
         cal.add_component(event)
     return cal.to_ical()

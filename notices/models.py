@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from notices.records import RawPayload
-from notices.vocab import DEADLINE_KINDS
+from notices.vocab import CLOSING_KINDS, DEADLINE_KINDS
 
 
 class Buyer(models.Model):
@@ -239,6 +239,20 @@ class Deadline(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.lot or '-'} {self.at.isoformat()}"
 
+    @classmethod
+    def to_review(cls, notice_ids) -> dict[tuple[int, object], list[str]]:
+        """The active tender and participation deadlines of these notices that need review, by
+        ``(notice id, instant)``: lists, feeds and the API flag a "next deadline" found here. One query,
+        which finds no row for most pages."""
+        rows = cls.objects.filter(
+            notice_id__in=list(notice_ids), active=True, needs_review=True, kind__in=CLOSING_KINDS
+        )
+        found: dict[tuple[int, object], list[str]] = {}
+        for notice_id, at, reasons in rows.values_list("notice_id", "at", "review_reasons"):
+            known = found.setdefault((notice_id, at), [])
+            known.extend(r for r in reasons or () if r not in known)
+        return found
+
 
 class Rejection(models.Model):
     """Input that could not be stored, kept with the reason so an operator can look and retry."""
@@ -290,6 +304,38 @@ class OfficerMembership(models.Model):
         return f"{self.user} → {self.buyer}"
 
 
+class BuyerRequest(models.Model):
+    """A signed-in user asks to act for a buyer (new, from a valid Y-tunnus and a name, or one already
+    known). Nothing changes until an operator approves it in the admin: then the buyer exists (written by
+    ``notices.store``) and the user is its officer. See ``notices.officers.request_buyer``."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="buyer_requests")
+    business_id = models.CharField(max_length=20, help_text="Y-tunnus, checked and normalised (0206714-5)")
+    name = models.CharField(max_length=500)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    buyer = models.ForeignKey(
+        Buyer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The buyer that has the business ID (once it exists)",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} asks for {self.name} ({self.business_id})"
+
+
 class ApiToken(models.Model):
     """A user's API token. Only the SHA-256 of the secret is kept; the secret is shown once, when made.
     ``prefix`` (the secret's first characters) tells tokens apart in the admin without revealing them."""
@@ -334,6 +380,7 @@ class Draft(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True, help_text="Why the officer cancelled it; shown to followers")
 
     class Meta:
         indexes = [models.Index(fields=["buyer", "state"])]

@@ -16,11 +16,20 @@ answers. Nothing here knows about HTTP.
   reminders cancelled); cancelling a draft just closes it.
 * Who may: an officer of the draft's buyer (``OfficerMembership``), or staff. Ingested notices belong to
   their source and are never changed here (``NotAllowed``).
+* **Buyers** not in the database yet: staff create one from a valid Y-tunnus and a name
+  (``create_buyer``, written by ``store.save_buyer`` like a notice's buyer); anyone else signed in asks
+  (``request_buyer``), and an operator's ``approve_request`` creates the buyer if needed and the
+  membership.
+* **Preview**: ``preview`` writes the draft through the store inside a savepoint, lets the caller render
+  the public page or PDF from it, and rolls everything back. ``copy_draft`` starts a new draft from any
+  earlier one. ``cancel`` keeps the officer's reason (``Draft.cancel_reason``) for followers.
 
 Validation (``problems``) returns every problem at once, each with the path of the field it concerns:
 required fields (title, a tender or participation deadline, a CPV code), deadlines in the future (a
 correction may keep a deadline that has passed, unchanged) and in order within the procedure and each lot
-(questions before participation and tender, participation before tender, opening not before tender),
+(questions before participation and tender, participation before tender, opening not before tender; an
+order error's path is the earlier kind's deadline, or a lot's own deadline when the other is the
+procedure's),
 lot references, CPV codes (8 digits, optionally -check digit), document links (http/https), contact
 e-mail and phone, and the buyer's Y-tunnus (a valid one is needed to publish).
 """
@@ -33,13 +42,13 @@ import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from notices import store
 from notices.errors import Conflict, FieldError, Invalid, NotAllowed, NotFound
 from notices.gate import admit
-from notices.models import Buyer, Draft, Notice, OfficerMembership
+from notices.models import Buyer, BuyerIdentifier, BuyerRequest, Draft, Notice, OfficerMembership
 from notices.readers.ids import identify, phone
 from notices.records import (
     Address,
@@ -102,7 +111,8 @@ def _buyer_for_new_draft(user, identifier: str | None) -> Buyer:
             raise _invalid([FieldError(("buyer",), f"{identifier!r} fails its check digit")])
         found = list(buyers_for(identifier))
         if not found:
-            raise _invalid([FieldError(("buyer",), f"no buyer has the identifier {identifier!r}")])
+            how = "create it" if user.is_staff else "ask an operator for it"
+            raise _invalid([FieldError(("buyer",), f"no buyer has the identifier {identifier!r}; {how} first")])
         allowed = [b for b in found if may_act_for(user, b.pk)]
         if not allowed:
             raise NotAllowed(f"You are not an officer of {found[0].name}.")
@@ -114,6 +124,107 @@ def _buyer_for_new_draft(user, identifier: str | None) -> Buyer:
         raise NotAllowed("You are not an officer of any buyer.")
     what = "you are an officer of several buyers" if mine else "staff must say which buyer"
     raise _invalid([FieldError(("buyer",), f"name the buyer by its Y-tunnus: {what}")])
+
+
+# --- buyers: staff create them, others ask for them -------------------------------------------------------
+
+
+def check_business_id(identifier: str | None, name: str | None) -> tuple[Identifier, str]:
+    """A valid Y-tunnus (in any written form) and a name, or ``Invalid`` naming what is wrong."""
+    problems = []
+    ident = identify(identifier or "", "FI") if (identifier or "").strip() else None
+    if ident is None:
+        problems.append(FieldError(("business_id",), "a business ID (Y-tunnus) is required"))
+    elif ident.scheme != "FI-PRO":
+        problems.append(FieldError(("business_id",), f"{identifier!r} is not a Finnish business ID (Y-tunnus)"))
+    elif not ident.valid:
+        problems.append(FieldError(("business_id",), f"{identifier!r} fails its check digit"))
+    name = " ".join((name or "").split())
+    if not name:
+        problems.append(FieldError(("name",), "a name is required"))
+    if problems:
+        raise Invalid("The buyer has problems; see fields.", fields=problems)
+    return ident, name
+
+
+def buyer_with(ident: Identifier) -> Buyer | None:
+    row = BuyerIdentifier.objects.filter(scheme=ident.scheme, value=ident.id).select_related("buyer").first()
+    return row.buyer if row else None
+
+
+def _new_buyer(ident: Identifier, name: str, user) -> Buyer:
+    record = BuyerRecord(name=name, identifiers=(ident,), address=Address(country="FI"))
+    return store.save_buyer(record, origin=f"officer:{user.get_username()}")
+
+
+def create_buyer(user, identifier: str | None, name: str | None) -> Buyer:
+    """Staff: a buyer from a valid Y-tunnus and a name, at once (then any notice naming the Y-tunnus is
+    this buyer's). Others ask with ``request_buyer``."""
+    if not user.is_staff:
+        raise NotAllowed("Only staff create buyers; ask for one instead (an operator approves it).")
+    ident, name = check_business_id(identifier, name)
+    with transaction.atomic():
+        existing = buyer_with(ident)
+        if existing is not None:
+            raise Conflict(f"{existing.name} already has the business ID {ident.id}.")
+        return _new_buyer(ident, name, user)
+
+
+def request_buyer(user, identifier: str | None, name: str | None, *, now: dt.datetime | None = None) -> BuyerRequest:
+    """A signed-in user asks to act for a buyer: one not known yet (its Y-tunnus and name), or a known one.
+    Nothing changes until an operator approves it (``approve_request``)."""
+    ident, name = check_business_id(identifier, name)
+    existing = buyer_with(ident)
+    if existing is not None and may_act_for(user, existing.pk):
+        raise Conflict(f"You are an officer of {existing.name} already.")
+    pending = BuyerRequest.objects.filter(user=user, business_id=ident.id, state=BuyerRequest.State.PENDING)
+    if pending.exists():
+        raise Conflict(f"You have asked for {ident.id} already; an operator will look at it.")
+    return BuyerRequest.objects.create(
+        user=user, business_id=ident.id, name=name, buyer=existing, created_at=now or timezone.now()
+    )
+
+
+def requests_of(user):
+    return BuyerRequest.objects.filter(user=user).select_related("buyer")
+
+
+def approve_request(operator, request_id: int, *, now: dt.datetime | None = None) -> BuyerRequest:
+    """An operator's yes: the buyer exists (created from the request if it did not) and the user is its
+    officer."""
+    if not operator.is_staff:
+        raise NotAllowed("Only staff approve buyer requests.")
+    with transaction.atomic():
+        request = BuyerRequest.objects.select_for_update().filter(pk=request_id).first()
+        if request is None:
+            raise NotFound(f"There is no buyer request {request_id}.")
+        if request.state != BuyerRequest.State.PENDING:
+            raise Conflict(f"Buyer request {request_id} is {request.state} already.")
+        ident, _name = check_business_id(request.business_id, request.name)
+        buyer = buyer_with(ident) or _new_buyer(ident, request.name, request.user)
+        OfficerMembership.objects.get_or_create(user=request.user, buyer=buyer)
+        request.state = BuyerRequest.State.APPROVED
+        request.buyer = buyer
+        request.decided_by = operator
+        request.decided_at = now or timezone.now()
+        request.save(update_fields=["state", "buyer", "decided_by", "decided_at"])
+    return request
+
+
+def reject_request(operator, request_id: int, *, now: dt.datetime | None = None) -> BuyerRequest:
+    if not operator.is_staff:
+        raise NotAllowed("Only staff reject buyer requests.")
+    with transaction.atomic():
+        request = BuyerRequest.objects.select_for_update().filter(pk=request_id).first()
+        if request is None:
+            raise NotFound(f"There is no buyer request {request_id}.")
+        if request.state != BuyerRequest.State.PENDING:
+            raise Conflict(f"Buyer request {request_id} is {request.state} already.")
+        request.state = BuyerRequest.State.REJECTED
+        request.decided_by = operator
+        request.decided_at = now or timezone.now()
+        request.save(update_fields=["state", "decided_by", "decided_at"])
+    return request
 
 
 def _draft(user, draft_id: int, *, lock: bool = False) -> Draft:
@@ -198,6 +309,46 @@ def update_draft(user, draft_id: int, data: dict, *, now: dt.datetime | None = N
     return draft
 
 
+def copy_draft(user, draft_id: int, *, now: dt.datetime | None = None) -> Draft:
+    """An earlier notice (a draft, published or cancelled) as a new draft of the same buyer: its content,
+    deadlines included, to be changed before it is published."""
+    now = now or timezone.now()
+    source = _draft(user, draft_id)
+    return Draft.objects.create(
+        buyer=source.buyer, payload=_content(source.payload), created_by=user, updated_by=user,
+        created_at=now, updated_at=now,
+    )
+
+
+def preview(user, draft_id: int, show, *, now: dt.datetime | None = None):
+    """``show(notice)`` on the public notice this draft would become, then nothing of it is kept: the
+    notice is written by the store inside a savepoint that is rolled back, so the pages and the PDF that
+    ``show`` renders are exactly what publishing would give, and nobody else ever sees the rows (nothing
+    is committed; no mail is queued for a notice nobody follows). Raises ``Invalid`` when the draft
+    cannot be written even for a look (two deadlines of one kind, an unknown lot...)."""
+    now = now or timezone.now()
+    draft = _draft(user, draft_id)
+    if draft.state != Draft.State.DRAFT:
+        raise Conflict(_state_word(draft, "previewed"))
+
+    class Shown(Exception):
+        pass
+
+    content = _content({}, draft.payload)
+    try:
+        with transaction.atomic():
+            draft.published_at = now
+            rec = record(draft, content, "active", source_id=f"preview-{draft.pk}")
+            change = store.save(rec, raw=b"preview", origin="preview", fmt="officer", source="officer")
+            result = show(change.notice)
+            raise Shown(result)  # roll back everything the store wrote
+    except Shown as shown:
+        return shown.args[0]
+    except (ValueError, KeyError, TypeError, DatabaseError) as exc:
+        found = problems(content, draft.buyer, now=now) or [FieldError((), str(exc))]
+        raise _invalid(found) from None
+
+
 def discard_draft(user, draft_id: int) -> None:
     with transaction.atomic():
         draft = _draft(user, draft_id, lock=True)
@@ -264,18 +415,23 @@ def correct(user, notice_id: int, data: dict, *, now: dt.datetime | None = None)
     return draft, change
 
 
-def cancel(user, notice_id: int, *, now: dt.datetime | None = None) -> tuple[Draft, store.Change]:
-    """Cancel a published notice: a version with status "cancelled"; followers are told."""
+def cancel(
+    user, notice_id: int, *, reason: str = "", now: dt.datetime | None = None
+) -> tuple[Draft, store.Change]:
+    """Cancel a published notice: a version with status "cancelled"; followers are told, with the
+    ``reason`` when one is given (the notice page, the PDF and the cancellation mail show it)."""
     now = now or timezone.now()
+    reason = (reason or "").strip()
     with transaction.atomic():
         draft = _published(user, notice_id, lock=True)
         if draft.state != Draft.State.PUBLISHED:
             raise Conflict(_state_word(draft, "cancelled"))
-        change = _write(draft, draft.payload, user, "cancelled")
+        draft.cancel_reason = reason
         draft.state = Draft.State.CANCELLED
         draft.updated_by = user
         draft.updated_at = now
-        draft.save(update_fields=["state", "updated_by", "updated_at"])
+        draft.save(update_fields=["cancel_reason", "state", "updated_by", "updated_at"])
+        change = _write(draft, draft.payload, user, "cancelled", reason=reason)
     return draft, change
 
 
@@ -367,7 +523,10 @@ def problems(content: dict, buyer: Buyer, *, now: dt.datetime, before: dict | No
                 continue
             if (a[1] >= b[1]) if strict else (a[1] > b[1]):
                 where = f" of lot {scope}" if scope else ""
-                add(["deadlines", (b_own or a_own or b)[0], "at"],
+                # The error goes on the deadline most likely mistyped: the earlier kind's (questions in
+                # "questions before tender"); in a lot that has only the later one of its own, that one,
+                # since it is what clashes with the procedure's. README "REST API" states this rule.
+                add(["deadlines", (a_own or b_own)[0], "at"],
                     f"the {first} deadline{where} must come {'before' if strict else 'no later than'} "
                     f"the {then} deadline")
 
@@ -397,7 +556,7 @@ def problems(content: dict, buyer: Buyer, *, now: dt.datetime, before: dict | No
 # --- writing through the one writer ----------------------------------------------------------------------
 
 
-def record(draft: Draft, content: dict, status: str = "active") -> NoticeRecord:
+def record(draft: Draft, content: dict, status: str = "active", *, source_id: str | None = None) -> NoticeRecord:
     """The ``NoticeRecord`` an officer's content is: source "officer", id ``officer-<draft id>``."""
     buyer = draft.buyer
     identifiers = tuple(
@@ -422,7 +581,7 @@ def record(draft: Draft, content: dict, status: str = "active") -> NoticeRecord:
     title = (content.get("title") or "").strip()
     return NoticeRecord(
         source="officer",
-        source_id=f"officer-{draft.pk}",
+        source_id=source_id or f"officer-{draft.pk}",
         notice_type=content.get("notice_type") or "cn-standard",
         title=title,
         language=language,
@@ -451,12 +610,15 @@ def _cpv8(code: str) -> str:
     return str(code).split("-")[0]
 
 
-def _write(draft: Draft, content: dict, user, status: str) -> store.Change:
+def _write(draft: Draft, content: dict, user, status: str, *, reason: str = "") -> store.Change:
     try:
         rec = admit(record(draft, content, status))  # the gate, here so its refusal is the officer's 422
     except IngestError as exc:
         raise _invalid([FieldError((), exc.detail)]) from None
-    raw = json.dumps({"by": user.get_username(), "status": status, "content": content}, sort_keys=True).encode()
+    kept = {"by": user.get_username(), "status": status, "content": content}
+    if reason:
+        kept["reason"] = reason
+    raw = json.dumps(kept, sort_keys=True).encode()
     return store.save(rec, raw=raw, origin=f"api:officer:{user.get_username()}", fmt="officer", source="officer")
 
 

@@ -235,6 +235,15 @@ def reject(*, origin: str, reason: str, raw: bytes = b"", fmt: str = "", size: i
     )
 
 
+def save_buyer(record: BuyerRecord, *, origin: str) -> Buyer:
+    """A buyer without a notice (staff create one, an operator approves a request): matched and written
+    exactly as a notice's buyer is, so a later notice naming the same identifier finds this row. The
+    buyer's own officers are as authoritative as its eForms notices (``AUTHORITY``)."""
+    with transaction.atomic():
+        buyer, _contact_point = _write_buyer(record, "officer", origin)
+    return buyer
+
+
 def _save(entry: Entry) -> Change:
     record, digest = entry.record, entry.encoded.digest
     notice = _find_notice(record, entry.source)

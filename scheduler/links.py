@@ -52,8 +52,13 @@ def confirm_url(subscription_id: int) -> str:
     return absolute(reverse("scheduler:confirm", args=[confirm_token(subscription_id)]))
 
 
+def unsubscribe_path(subscription_id: int) -> str:
+    """The unsubscribe page, as a path of this site (pages link with paths, mails with ``*_url``)."""
+    return reverse("scheduler:unsubscribe", args=[unsubscribe_token(subscription_id)])
+
+
 def unsubscribe_url(subscription_id: int) -> str:
-    return absolute(reverse("scheduler:unsubscribe", args=[unsubscribe_token(subscription_id)]))
+    return absolute(unsubscribe_path(subscription_id))
 
 
 def reminders_token(subscription_id: int) -> str:
@@ -64,11 +69,19 @@ def read_reminders_token(token: str) -> int:
     return int(signing.Signer(salt=REMINDERS_SALT).unsign(token))
 
 
-def reminders_url(subscription_id: int) -> str:
+def reminders_path(subscription_id: int) -> str:
     """The subscriber's "your reminders" page (what is planned, the calendar feed, unsubscribe)."""
-    return absolute(reverse("scheduler:reminders", args=[reminders_token(subscription_id)]))
+    return reverse("scheduler:reminders", args=[reminders_token(subscription_id)])
+
+
+def reminders_url(subscription_id: int) -> str:
+    return absolute(reminders_path(subscription_id))
+
+
+def calendar_path(subscription_id: int) -> str:
+    """The subscription's iCalendar feed: the deadlines it follows, with the mails' UIDs."""
+    return reverse("scheduler:calendar", args=[reminders_token(subscription_id)])
 
 
 def calendar_url(subscription_id: int) -> str:
-    """The subscription's iCalendar feed: the deadlines it follows, with the mails' UIDs."""
-    return absolute(reverse("scheduler:calendar", args=[reminders_token(subscription_id)]))
+    return absolute(calendar_path(subscription_id))

@@ -30,12 +30,14 @@ from django.utils.translation import gettext as _
 
 from notices import pdf
 from notices.display import (
+    cancel_reason,
     deadline_event,
     ics_bytes,
     kind_phrase,
     local_time,
     notice_url,
     one_line,
+    review_note,
     site_host,
     time_left,
     utc_time,
@@ -43,12 +45,13 @@ from notices.display import (
 from notices.vocab import LANGUAGES
 from scheduler import links
 from scheduler.models import Message, Reminder, Subscription
-from scheduler.planning import followed
+from scheduler.planning import followed, offset_label
 
 log = logging.getLogger(__name__)
 
-# Stands for the subscriber's own unsubscribe link in bodies rendered once for many (survives escaping).
+# Stand for the subscriber's own links in bodies rendered once for many (they survive escaping).
 LINK_PLACEHOLDER = "UNSUBSCRIBE-LINK-7f3c1e9a5b"
+REMINDERS_PLACEHOLDER = "REMINDERS-LINK-2d8e4b6c1f"
 
 
 class MailCache:
@@ -113,6 +116,14 @@ class Email(EmailMultiAlternatives):
         return msg
 
 
+def _event(notice, deadline, at: dt.datetime, lang: str, sequence: int | None = None) -> dict:
+    """A deadline row as a calendar event at ``at`` (flagged when it needs review)."""
+    return deadline_event(
+        notice, deadline.lot, deadline.kind, deadline.sequence if sequence is None else sequence, at, lang,
+        needs_review=deadline.needs_review, reasons=deadline.review_reasons,
+    )
+
+
 class Builder:
     """Builds the mails of reminder and message rows (with their subscription and notice loaded)."""
 
@@ -142,24 +153,26 @@ class Builder:
             "lot_title": lot_title,
             "notice_url": notice_url(notice.pk),
             "unsubscribe_url": links.unsubscribe_url(subscription.pk),
+            "reminders_url": links.reminders_url(subscription.pk),
             "site_url": settings.SITE_URL,
         }
 
     def _bodies(self, template: str, context: dict, key=None) -> tuple[str, str]:
-        """Text and HTML. With a ``key`` (everything in the context but the subscriber's unsubscribe link)
-        they are rendered once and shared: the link is put in afterwards."""
+        """Text and HTML. With a ``key`` (everything in the context but the subscriber's own links) they are
+        rendered once and shared: the links are put in afterwards."""
         if key is None:
             return (
                 render_to_string(f"emails/{template}.txt", context),
                 render_to_string(f"emails/{template}.html", context),
             )
-        url = context["unsubscribe_url"]
+        own = {"unsubscribe_url": LINK_PLACEHOLDER, "reminders_url": REMINDERS_PLACEHOLDER}
         text, html = self.cache.get(
-            self.cache.bodies,
-            (template, key),
-            lambda: self._bodies(template, {**context, "unsubscribe_url": LINK_PLACEHOLDER}),
+            self.cache.bodies, (template, key), lambda: self._bodies(template, {**context, **own})
         )
-        return text.replace(LINK_PLACEHOLDER, url), html.replace(LINK_PLACEHOLDER, str(escape(url)))
+        for name, placeholder in own.items():
+            text = text.replace(placeholder, context[name])
+            html = html.replace(placeholder, str(escape(context[name])))
+        return text, html
 
     def _email(self, subscription, subject, template, context, headers, message_id, key=None) -> Email:
         text, html = self._bodies(template, context, key)
@@ -182,14 +195,11 @@ class Builder:
 
     def _ics(self, notice, deadline, at: dt.datetime, lang: str) -> MIMEBase:
         """The .ics part for one deadline version and language, built once and shared by the batch."""
-        key = (deadline.pk, deadline.sequence, at, lang, notice.updated_at)
+        key = (deadline.pk, deadline.sequence, at, lang, notice.updated_at, deadline.needs_review)
         return self.cache.get(
             self.cache.ics,
             key,
-            lambda: ics_part(
-                f"deadline-{notice.pk}.ics",
-                ics_bytes([deadline_event(notice, deadline.lot, deadline.kind, deadline.sequence, at, lang)]),
-            ),
+            lambda: ics_part(f"deadline-{notice.pk}.ics", ics_bytes([_event(notice, deadline, at, lang)])),
         )
 
     def _attach_pdf(self, mail, notice, lang: str, now: dt.datetime) -> None:
@@ -224,6 +234,7 @@ class Builder:
                 deadline_utc=utc_time(reminder.deadline_at),
                 time_left=time_left(reminder.deadline_at - now),
                 offset=reminder.offset,
+                review=review_note(deadline.review_reasons) if deadline.needs_review else "",
             )
             subject = _("Reminder: %(deadline)s %(when)s – %(title)s") % {
                 "deadline": label,
@@ -261,11 +272,12 @@ class Builder:
                     confirm_url=links.confirm_url(subscription.pk),
                     valid_until=local_time(message.expires_at) if message.expires_at else "",
                     deadline_labels=[kind_phrase(k) for k in subscription.deadlines],
-                    before=", ".join(subscription.before),
+                    before=", ".join(offset_label(b) for b in subscription.before),
                 )
                 subject = _("Confirm your deadline reminders: %(title)s") % {"title": title}
                 return self._email(subscription, subject, "confirm", context, headers, msgid)
             if message.kind == Message.Kind.CANCELLED:
+                context["reason"] = cancel_reason(notice)
                 subject = _("Notice cancelled: %(title)s") % {"title": title}
                 mail = self._email(subscription, subject, "cancelled", context, headers, msgid)
                 # The deadlines earlier mails put in the subscriber's calendar leave it again.
@@ -278,8 +290,10 @@ class Builder:
                 return mail
             moves = []
             events = []
-            sequences = {(d.lot, d.kind): d.sequence for d in notice.deadlines.all()}
+            current = {(d.lot, d.kind): d for d in notice.deadlines.all()}
             for move in message.payload.get("moves", []):
+                deadline = current.get((move["lot"], move["kind"]))
+                flagged = deadline is not None and deadline.needs_review
                 old = dt.datetime.fromisoformat(move["old"])
                 new = dt.datetime.fromisoformat(move["new"])
                 moves.append(
@@ -291,10 +305,13 @@ class Builder:
                         "new_local": local_time(new),
                         "new_utc": utc_time(new),
                         "time_left": time_left(new - now),
+                        "review": review_note(deadline.review_reasons) if flagged else "",
                     }
                 )
-                sequence = sequences.get((move["lot"], move["kind"]), 0)
-                events.append(deadline_event(notice, move["lot"], move["kind"], sequence, new, lang))
+                if deadline is not None:
+                    events.append(_event(notice, deadline, new, lang))
+                else:  # a move of a deadline no row holds any more: as it was announced
+                    events.append(deadline_event(notice, move["lot"], move["kind"], 0, new, lang))
             context["moves"] = moves
             subject = _("Deadline moved: %(title)s") % {"title": title}
             mail = self._email(subscription, subject, "moved", context, headers, msgid)

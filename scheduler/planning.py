@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from notices.display import before_label
 from notices.models import Deadline, Notice
 from notices.vocab import HELSINKI, in_range
 from scheduler.models import PENDING, Message, Reminder, State, Subscription
@@ -93,6 +94,16 @@ def parse_offset(text: str) -> Offset:
         raise ValueError(f"{text!r} is more than a year")
     exact = dt.timedelta(seconds=seconds)
     return Offset(text.strip().upper(), days, exact)
+
+
+def offset_label(text: str) -> str:
+    """How long before, as the follow form says it ("7 days before" for P7D) in the active language, for
+    any offset the API accepted; one that cannot be read, as written."""
+    try:
+        offset = parse_offset(text)
+    except ValueError:
+        return text
+    return before_label(offset.days, offset.exact)
 
 
 def due_at(deadline: dt.datetime, offset: str | Offset) -> dt.datetime:

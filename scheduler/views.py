@@ -17,22 +17,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core import signing
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from notices.api.auth import client_ip
-from notices.display import KIND_LABELS, local_time, notice_url, utc_time
+from notices.display import (
+    KIND_LABELS,
+    before_label,
+    cancel_reason,
+    local_time,
+    one_line,
+    review_note,
+    utc_time,
+)
 from notices.errors import Invalid, RateLimited
 from notices.models import Deadline, Notice
 from notices.vocab import LANGUAGES
+from notices.web.errors import Missing
 from notices.web.feeds import calendar_response, deadline_events
-from notices.web.forms import BEFORE_LABELS, FOLLOW_LIMITED, STATE_LABELS, FollowForm
-from notices.web.views import notice_page
+from notices.web.forms import FOLLOW_LIMITED, STATE_LABELS, FollowForm
+from notices.web.views import notice_or_404, notice_page
 from scheduler import following, links, planning
 from scheduler.models import Reminder, Subscription
 
@@ -46,7 +58,7 @@ def _page(request, template, subscription=None, status=200, **context):
             notice = subscription.notice
             context.update(
                 title=notice.titles.get(subscription.language) or notice.title,
-                notice_url=notice_url(notice.pk),
+                notice_url=reverse("notices:notice", args=[notice.pk]),
             )
         return render(request, f"scheduler/{template}.html", context, status=status)
 
@@ -70,8 +82,8 @@ def confirm(request, token: str):
         request,
         "confirmed",
         subscription,
-        unsubscribe_url=links.unsubscribe_url(subscription.pk),
-        reminders_url=links.reminders_url(subscription.pk),
+        unsubscribe_url=links.unsubscribe_path(subscription.pk),
+        reminders_url=links.reminders_path(subscription.pk),
     )
 
 
@@ -89,7 +101,7 @@ def unsubscribe(request, token: str):
         planning.unsubscribe(subscription)
         return _page(request, "unsubscribed", subscription)
     return _page(
-        request, "unsubscribe", subscription, action=request.path, reminders_url=links.reminders_url(subscription.pk)
+        request, "unsubscribe", subscription, action=request.path, reminders_url=links.reminders_path(subscription.pk)
     )
 
 
@@ -100,7 +112,7 @@ def unsubscribe(request, token: str):
 def follow(request, pk: int):
     """The notice page's follow form: a pending subscription and its confirmation mail (double opt-in),
     or, for a signed-in user following with their own address, active reminders at once."""
-    notice = get_object_or_404(Notice, pk=pk)
+    notice = notice_or_404(pk)
     form = FollowForm(request.POST, notice=notice)
     now = timezone.now()
     if not form.is_valid():
@@ -130,13 +142,13 @@ def follow(request, pk: int):
         return response
     active = subscription.status == Subscription.Status.ACTIVE
     if active:
-        return redirect(links.reminders_url(subscription.pk).removeprefix(settings.SITE_URL.rstrip("/")))
+        return redirect(links.reminders_path(subscription.pk))
     return redirect("scheduler:follow_sent", notice.pk)
 
 
 @require_safe
 def follow_sent(request, pk: int):
-    notice = get_object_or_404(Notice, pk=pk)
+    notice = notice_or_404(pk)
     lang = (translation.get_language() or "")[:2]
     return render(
         request,
@@ -153,10 +165,10 @@ def _subscription(token: str) -> Subscription:
     try:
         subscription_id = links.read_reminders_token(token)
     except (signing.BadSignature, ValueError):
-        raise Http404("No such subscription.") from None
+        raise Missing(_("This link is not valid: check that you copied the whole link from the mail.")) from None
     subscription = Subscription.objects.filter(pk=subscription_id).select_related("notice").first()
     if subscription is None:
-        raise Http404("No such subscription.")
+        raise Missing(_("This subscription no longer exists."))
     return subscription
 
 
@@ -183,16 +195,17 @@ def reminders(request, token: str):
             "notice": notice,
             "title": (notice.titles or {}).get(lang) or notice.title,
             "kinds": [KIND_LABELS.get(k, k) for k in subscription.deadlines],
-            "before": [BEFORE_LABELS.get(b, b) for b in subscription.before],
+            "before": [planning.offset_label(b) for b in subscription.before],
             "reminders": [
                 {
                     "kind": KIND_LABELS.get(r.deadline.kind, r.deadline.kind),
                     "lot": r.deadline.lot,
-                    "offset": BEFORE_LABELS.get(r.offset, r.offset),
+                    "offset": planning.offset_label(r.offset),
                     "due": local_time(r.due_at),
                     "due_iso": r.due_at.isoformat(),
                     "deadline": local_time(r.deadline_at),
                     "deadline_utc": utc_time(r.deadline_at),
+                    "review": review_note(r.deadline.review_reasons) if r.deadline.needs_review else "",
                     "state": STATE_LABELS.get(r.state, r.state),
                     "state_code": r.state,
                     "past": r.due_at <= now,
@@ -202,14 +215,17 @@ def reminders(request, token: str):
             "others": [
                 {
                     "title": (s.notice.titles or {}).get(lang) or s.notice.title,
-                    "url": links.reminders_url(s.pk),
+                    "url": links.reminders_path(s.pk),
                     "pending": s.status == Subscription.Status.PENDING,
                 }
                 for s in others
             ],
-            "calendar_url": links.calendar_url(subscription.pk),
-            "unsubscribe_url": links.unsubscribe_url(subscription.pk),
-            "notice_url": notice_url(notice.pk),
+            # The calendar's address is copied into a calendar program: absolute, on the host the page
+            # was asked from (the page's other links are paths of this site).
+            "calendar_url": request.build_absolute_uri(links.calendar_path(subscription.pk)),
+            "unsubscribe_url": links.unsubscribe_path(subscription.pk),
+            "notice_url": reverse("notices:notice", args=[notice.pk]),
+            "cancel_reason": cancel_reason(notice),
         },
     )
 
@@ -226,4 +242,17 @@ def calendar(request, token: str):
         for d in followed:
             d.notice = notice
     lang = subscription.language if subscription.language in LANGUAGES else settings.LANGUAGE_CODE
-    return calendar_response(deadline_events(sorted(followed, key=lambda d: d.at), lang), f"notice-{notice.pk}.ics")
+    with translation.override(lang):
+        title = (notice.titles or {}).get(lang) or notice.title
+        name = _("Deadlines: %(title)s") % {"title": one_line(title, 80)}
+        # An alarm at each of the subscription's own offsets, as the reminder mails come.
+        alarms = []
+        for text in subscription.before:
+            try:
+                offset = planning.parse_offset(text)
+            except ValueError:
+                continue
+            before = dt.timedelta(days=offset.days) + offset.exact
+            alarms.append((before, before_label(offset.days, offset.exact)))
+    events = deadline_events(sorted(followed, key=lambda d: d.at), lang)
+    return calendar_response(events, f"notice-{notice.pk}.ics", name=name, alarms=alarms)

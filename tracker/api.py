@@ -12,7 +12,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from ninja import NinjaAPI, Router, Schema
+from ninja import NinjaAPI, Router, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.operation import PathView
 
@@ -33,6 +33,9 @@ api = NinjaAPI(
         "and cancellations; deadline subscriptions. Authenticate with `Authorization: Bearer <API token>`. "
         'Every error is `{"error": {"code": ..., "message": ..., "fields": [{"path": [...], "message": ...}]}}`.'
     ),
+    # Served from ninja's static files ("ninja" in INSTALLED_APPS); no online validator badge either, so
+    # the docs make no request beyond this site.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 

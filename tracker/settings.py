@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # /api/docs loads Swagger UI from ninja's own static files, never from a CDN: works offline
     "notices",
     "scheduler",
 ]
@@ -76,6 +77,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGES = [(code, LANGUAGE_NAMES[code]) for code in vocab.LANGUAGES]
 LANGUAGE_CODE = vocab.LANGUAGES[0]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["tracker.formats"]  # English dates as 13 Dec 2026, 15:00 (tracker/formats/en)
 TIME_ZONE = vocab.HELSINKI.key
 USE_I18N = True
 USE_TZ = True
@@ -94,7 +96,7 @@ if EMAIL_HOST:
     EMAIL_USE_SSL = env.boolean("EMAIL_USE_SSL", False)
     EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT", 15)
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "tracker.mail.EmlBackend"  # one RFC 5322 .eml file per message
     EMAIL_FILE_PATH = env.string("EMAIL_FILE_PATH", str(VAR_DIR / "outbox"))
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Hankintavahti <reminders@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

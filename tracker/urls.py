@@ -4,6 +4,10 @@ from django.urls import include, path
 from tracker.api import api
 
 handler500 = "tracker.request_ids.server_error"  # logged with the request's id; the API's error shape under /api/
+# The site's own 404, 403 and 400 pages (in the page language and layout, saying what was wrong).
+handler404 = "notices.web.errors.not_found"
+handler403 = "notices.web.errors.forbidden"
+handler400 = "notices.web.errors.bad_request"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

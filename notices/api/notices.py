@@ -13,6 +13,7 @@ Errors: the one shape of notices/errors.py.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Literal
 
 from django.shortcuts import get_object_or_404
@@ -21,12 +22,17 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from ninja import Query, Router, Status
 from pydantic import Field
+from pydantic import ValidationError as PydanticValidationError
 
 from notices import officers, pdf, search
 from notices.api.auth import TokenAuth
 from notices.api.errors import responses
 from notices.api.schemas import (
+    BuyerCreatedOut,
+    BuyerIn,
     BuyerOut,
+    BuyerRequestOut,
+    CancelIn,
     DeadlineKind,
     DeadlineList,
     DraftIn,
@@ -42,8 +48,8 @@ from notices.api.schemas import (
     unstorable,
 )
 from notices.display import in_helsinki
-from notices.errors import NotFound
-from notices.models import Buyer, Draft, Notice
+from notices.errors import BadRequest, Invalid, NotFound
+from notices.models import Buyer, Deadline, Draft, Notice
 from notices.vocab import SOURCES
 
 router = Router(tags=["notices"])
@@ -84,6 +90,7 @@ def _list_items(rows: list[tuple[int, dt.datetime | None]], now: dt.datetime) ->
     instances (this is the hot path of the busiest endpoint)."""
     ids = [pk for pk, _ in rows]
     by_id = {n["pk"]: n for n in Notice.objects.filter(pk__in=ids).values(*LIST_FIELDS)}
+    review = Deadline.to_review(ids)
     buyers: dict[int, list[dict]] = {}
     links = Notice.buyers.through.objects.filter(notice_id__in=ids).order_by("buyer_id")
     for notice_id, buyer_id, name in links.values_list("notice_id", "buyer_id", "buyer__name"):
@@ -108,6 +115,8 @@ def _list_items(rows: list[tuple[int, dt.datetime | None]], now: dt.datetime) ->
             "cpv": n["cpv"] or [],
             "all_cpv": n["all_cpv"] or [],
             "next_deadline": ahead,
+            "next_deadline_needs_review": (pk, ahead) in review,
+            "next_deadline_review_reasons": review.get((pk, ahead), []),
             "closes_at": closes,
             "published_at": n["published_at"],
         })
@@ -273,10 +282,12 @@ def _buyer_json(buyer: Buyer, contact) -> dict:
     ),
     openapi_extra={
         "responses": {
-            "200": {"description": "The PDF", **_PDF},
-            "304": {"description": "Not modified: the ETag still matches"},
-            "404": {"description": "No such notice", "content": _ERROR},
-            "422": {"description": "A parameter is not valid", "content": _ERROR},
+            # Integer keys, as ninja's own: merged into its 200, not a second "200" (a duplicate key in the
+            # JSON, which Swagger UI's parser refuses: /api/docs rendered nothing).
+            200: {"description": "The PDF", **_PDF},
+            304: {"description": "Not modified: the ETag still matches"},
+            404: {"description": "No such notice", "content": _ERROR},
+            422: {"description": "A parameter is not valid", "content": _ERROR},
         }
     },
 )
@@ -361,6 +372,7 @@ def list_deadlines(request, filters: Query[DeadlineFilters]):
             "at": d.at,
             "at_helsinki": in_helsinki(d.at),
             "needs_review": d.needs_review,
+            "review_reasons": d.review_reasons,
         }
         for d in rows
     ]
@@ -384,6 +396,7 @@ def _officer_out(draft: Draft) -> dict:
         "created_at": draft.created_at,
         "updated_at": draft.updated_at,
         "published_at": draft.published_at,
+        "cancel_reason": draft.cancel_reason or None,
     }
 
 
@@ -396,6 +409,38 @@ def me(request):
         "buyers": [{"id": b.pk, "name": b.name} for b in officers.buyers_of(user)],
         "token": request.auth,
     }
+
+
+@officer_router.post(
+    "/officer/buyers",
+    response={201: BuyerCreatedOut, **responses(*_AUTH, 409, 422)},
+    summary="Add a buyer (staff)",
+    description="A buyer from a valid Y-tunnus and a name, at once. Others ask with /api/officer/buyer-requests.",
+)
+def create_buyer(request, payload: BuyerIn):
+    buyer = officers.create_buyer(request.auth.user, payload.business_id, payload.name)
+    ident = buyer.primary_identifier
+    return Status(201, {"id": buyer.pk, "name": buyer.name, "business_id": ident.value if ident else ""})
+
+
+@officer_router.get(
+    "/officer/buyer-requests", response={200: list[BuyerRequestOut], **responses(*_AUTH)}, summary="My requests"
+)
+def list_buyer_requests(request):
+    return list(officers.requests_of(request.auth.user)[:100])
+
+
+@officer_router.post(
+    "/officer/buyer-requests",
+    response={201: BuyerRequestOut, **responses(*_AUTH, 409, 422)},
+    summary="Ask to publish for a buyer",
+    description=(
+        "A buyer by its Y-tunnus and name, new or known. Nothing changes until an operator approves it in the "
+        "admin; then the buyer exists and you are its officer (state `approved`)."
+    ),
+)
+def request_buyer(request, payload: BuyerIn):
+    return Status(201, officers.request_buyer(request.auth.user, payload.business_id, payload.name))
 
 
 @officer_router.get(
@@ -450,6 +495,16 @@ def discard_draft(request, draft_id: int):
 def validate_draft(request, draft_id: int):
     officers.validate_draft(request.auth.user, draft_id)
     return {"valid": True}
+
+
+@officer_router.post(
+    "/officer/drafts/{draft_id}/copy",
+    response={201: OfficerNoticeOut, **responses(*_AUTH, 404, 422)},
+    summary="Copy an earlier notice as a new draft",
+    description="Any draft, published or cancelled notice of your buyers (by its draft id), as a new draft.",
+)
+def copy_draft(request, draft_id: int):
+    return Status(201, _officer_out(officers.copy_draft(request.auth.user, draft_id)))
 
 
 @officer_router.post(
@@ -508,12 +563,38 @@ def validate_correction(request, notice_id: int, payload: DraftPatch):
     return {"valid": True}
 
 
+def _cancel_reason(request) -> str:
+    """The optional body of a cancellation: none (or not JSON, as a bare POST), or a CancelIn (422 with its
+    path if it does not read)."""
+    if request.content_type != "application/json" or not request.body.strip():
+        return ""
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        raise BadRequest("The body is not JSON.") from None
+    try:
+        return CancelIn.model_validate(data).reason
+    except PydanticValidationError as exc:
+        raise Invalid(
+            "The request is not valid; see fields.",
+            fields=[(tuple(e["loc"]), e["msg"]) for e in exc.errors()],
+        ) from None
+
+
 @officer_router.post(
     "/officer/notices/{notice_id}/cancel",
     response={200: OfficerNoticeOut, **responses(*_AUTH, 404, 409, 422)},
     summary="Cancel a published notice",
+    description="An optional body `{\"reason\": \"...\"}`: followers get it in the cancellation mail, and "
+    "the notice's page and PDF show it. Without a body (as before) the notice is cancelled without one.",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": CancelIn.model_json_schema()}},
+        }
+    },
 )
 def cancel_notice(request, notice_id: int):
-    draft, _change = officers.cancel(request.auth.user, notice_id)
+    draft, _change = officers.cancel(request.auth.user, notice_id, reason=_cancel_reason(request))
     draft.notice.refresh_from_db(fields=["current_version"])
     return _officer_out(draft)

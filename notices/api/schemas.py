@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from ninja import ModelSchema, Schema
 from pydantic import AfterValidator, Field, model_validator
 
-from notices.models import ApiToken, BuyerIdentifier, ContactPoint, Lot, NoticeVersion
+from notices.models import ApiToken, BuyerIdentifier, BuyerRequest, ContactPoint, Lot, NoticeVersion
 
 
 def unstorable(value) -> bool:
@@ -164,6 +164,10 @@ class NoticeListItem(Schema):
     cpv: list[str]
     all_cpv: list[str]
     next_deadline: dt.datetime | None = Field(description="Earliest tender/participation deadline still ahead")
+    next_deadline_needs_review: bool = Field(
+        description="That deadline was read from ambiguous free text: check it in the notice"
+    )
+    next_deadline_review_reasons: list[str] = Field(description="Why (see the deadlines of GET /api/notices/{id})")
     closes_at: dt.datetime | None = Field(description="Latest tender/participation deadline")
     published_at: dt.datetime | None
 
@@ -247,6 +251,7 @@ class DeadlineListItem(Schema):
     at: dt.datetime
     at_helsinki: dt.datetime
     needs_review: bool
+    review_reasons: list[str] = Field(description="Why a person should check it (empty when nothing is in doubt)")
 
 
 class DeadlineList(Paged):
@@ -334,6 +339,33 @@ class DraftPatch(InputSchema):
     links: list[str] | None = None
 
 
+class BuyerIn(InputSchema):
+    business_id: str = Field(max_length=40, description="Y-tunnus in any written form: 0206714-5, FI02067145")
+    name: str = Field(max_length=500)
+
+
+class BuyerCreatedOut(Schema):
+    id: int
+    name: str
+    business_id: str
+
+
+class BuyerRequestOut(ModelSchema):
+    buyer: int | None = Field(description="The buyer (once it exists)")
+
+    class Meta:
+        model = BuyerRequest
+        fields = ["id", "business_id", "name", "state", "created_at", "decided_at"]
+
+    @staticmethod
+    def resolve_buyer(obj) -> int | None:
+        return obj.buyer_id
+
+
+class CancelIn(InputSchema):
+    reason: str = Field("", max_length=2000, description="Why; followers are told")
+
+
 class OfficerNoticeOut(Schema):
     id: int = Field(description="The draft's id (/api/officer/drafts/{id})")
     state: Literal["draft", "published", "cancelled"]
@@ -344,6 +376,7 @@ class OfficerNoticeOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     published_at: dt.datetime | None
+    cancel_reason: str | None = Field(None, description="Why it was cancelled, as the officer said")
 
 
 class OfficerNoticeList(Schema):

@@ -39,7 +39,8 @@ from notices.vocab import LANGUAGES
 
 __all__ = [
     "MIMETYPE", "RenderTimeout", "Summary", "SummaryError", "check_language", "clear_memory_cache", "get_summary",
-    "html_to_pdf", "render_pdf", "render_summary", "summary_etag", "summary_filename", "summary_response",
+    "html_to_pdf", "preview_pdf", "render_pdf", "render_summary", "summary_etag", "summary_filename",
+    "summary_response",
 ]
 
 # WeasyPrint logs every render step at INFO; the project logs INFO. Keep its warnings and errors only.
@@ -89,6 +90,12 @@ def get_summary(notice: Notice | int, lang: str, *, now: dt.datetime | None = No
     return Summary(filename, MIMETYPE, content, etag_for(key))
 
 
+def preview_pdf(notice: Notice, lang: str, *, now: dt.datetime | None = None) -> bytes:
+    """A summary rendered now and kept nowhere (an officer's preview of a notice not yet published)."""
+    with _render_lock:
+        return render_pdf(notice, check_language(lang), now or timezone.now())
+
+
 def summary_etag(notice: Notice, lang: str, *, now: dt.datetime | None = None) -> str:
     """The ETag the summary has now, without rendering or reading it."""
     return etag_for(cache_key(notice, check_language(lang), now or timezone.now()))
@@ -129,8 +136,13 @@ def check_language(lang: str | None) -> str:
     return lang
 
 
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"})
+
+
 def summary_filename(notice: Notice, lang: str) -> str:
-    slug = slugify(notice.title or "")[:60].strip("-") or "notice"
+    """``koulujen-siivous-2028-2031-12-fi.pdf``: ASCII, a dash for an en or em dash (slugify drops them,
+    which made "2028–2031" into "20282031")."""
+    slug = slugify((notice.title or "").translate(_DASHES))[:60].strip("-") or "notice"
     return f"{slug}-{notice.pk}-{lang}.pdf"
 
 

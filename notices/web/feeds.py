@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.syndication.views import Feed
-from django.core.exceptions import BadRequest
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.urls import reverse
@@ -24,9 +23,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from notices import search
-from notices.display import deadline_event, ics_bytes, local_time
+from notices.display import deadline_event, ics_bytes, local_time, review_note
 from notices.models import Buyer, Deadline, Notice
 from notices.vocab import LANGUAGES, LATEST
+from notices.web.errors import bad_request_page, form_reasons
 from notices.web.forms import SearchForm
 
 FEED_SIZE = 50
@@ -34,10 +34,18 @@ CALENDAR_SIZE = 2000
 CALENDAR_PAST = dt.timedelta(days=30)  # deadlines this recent stay in the calendar
 
 
+class BadFilters(Exception):
+    """The feed's filters do not read: answered with the 400 page listing why (no traceback logged)."""
+
+    def __init__(self, form):
+        super().__init__("bad filters")
+        self.reasons = form_reasons(form)
+
+
 def _filters(request, now: dt.datetime) -> search.Filters:
     form = SearchForm(request.GET)
     if not form.is_valid():
-        raise BadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        raise BadFilters(form)
     filters = form.filters(now)
     filters.status = None  # the feeds' own rules below decide which notices
     return filters
@@ -55,6 +63,12 @@ class NoticesFeed(Feed):
     title = gettext_lazy("New procurement notices")
     subtitle = gettext_lazy("Calls for tenders, newest first")
 
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except BadFilters as bad:
+            return bad_request_page(request, bad.reasons)
+
     def get_object(self, request):
         self.request = request
         now = timezone.now()
@@ -65,12 +79,14 @@ class NoticesFeed(Feed):
         return reverse("notices:home")
 
     def items(self, filters):
-        return (
+        notices = list(
             search.notices(filters)
             .filter(status=Notice.Status.ACTIVE)
             .prefetch_related(Prefetch("buyers", queryset=Buyer.objects.order_by("pk")))
             .order_by("-created_at", "-pk")[:FEED_SIZE]
         )
+        self.review = Deadline.to_review(n.pk for n in notices)
+        return notices
 
     def item_title(self, notice):
         return (notice.titles or {}).get(self.lang) or notice.title
@@ -78,8 +94,11 @@ class NoticesFeed(Feed):
     def item_description(self, notice):
         buyers = ", ".join(b.names.get(self.lang) or b.name for b in notice.buyers.all())
         parts = [buyers]
-        if notice.next_deadline:
-            parts.append(_("Deadline: %(when)s (Finnish time)") % {"when": local_time(notice.next_deadline)})
+        with translation.override(self.lang):
+            if notice.next_deadline:
+                parts.append(_("Deadline: %(when)s (Finnish time)") % {"when": local_time(notice.next_deadline)})
+                if (notice.pk, notice.next_deadline) in self.review:
+                    parts[-1] += f" ({review_note(self.review[(notice.pk, notice.next_deadline)])})"
         return " — ".join(p for p in parts if p)
 
     def item_link(self, notice):
@@ -99,8 +118,10 @@ class NoticesFeed(Feed):
         return (first.names.get(self.lang) or first.name) if first else None
 
 
-def calendar_response(events: list[dict], filename: str) -> HttpResponse:
-    response = HttpResponse(ics_bytes(events), content_type="text/calendar; charset=utf-8")
+def calendar_response(events: list[dict], filename: str, *, name: str, alarms=()) -> HttpResponse:
+    """A calendar feed named ``name`` (X-WR-CALNAME), with ``alarms`` on every event (see ics_bytes)."""
+    body = ics_bytes(events, name=name, alarms=alarms)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "no-cache"
     return response
@@ -109,7 +130,12 @@ def calendar_response(events: list[dict], filename: str) -> HttpResponse:
 def deadline_events(deadlines, lang: str) -> list[dict]:
     """VEVENT dicts for deadlines (with their notice loaded), exactly as the reminder mails build them."""
     with translation.override(lang):
-        return [deadline_event(d.notice, d.lot, d.kind, d.sequence, d.at, lang) for d in deadlines]
+        return [
+            deadline_event(
+                d.notice, d.lot, d.kind, d.sequence, d.at, lang, needs_review=d.needs_review, reasons=d.review_reasons
+            )
+            for d in deadlines
+        ]
 
 
 @require_safe
@@ -117,7 +143,10 @@ def deadlines_ics(request):
     """GET /feeds/deadlines.ics?q=...&cpv=...: every deadline of the matching notices that are not
     cancelled, from a month ago on."""
     now = timezone.now()
-    filters = _filters(request, now)
+    try:
+        filters = _filters(request, now)
+    except BadFilters as bad:
+        return bad_request_page(request, bad.reasons)
     lang = _language(request)
     notices = search.notices(filters).filter(status=Notice.Status.ACTIVE).values("id")
     rows = (
@@ -125,4 +154,6 @@ def deadlines_ics(request):
         .select_related("notice")
         .order_by("at", "pk")[:CALENDAR_SIZE]
     )
-    return calendar_response(deadline_events(rows, lang), "deadlines.ics")
+    with translation.override(lang):
+        name = _("Procurement deadlines – Deadline watch")
+    return calendar_response(deadline_events(rows, lang), "deadlines.ics", name=name)

@@ -136,8 +136,18 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+TRANSLATION_LABELS = {
+    "fi": (_("Title in Finnish"), _("Description in Finnish")),
+    "sv": (_("Title in Swedish"), _("Description in Swedish")),
+    "en": (_("Title in English"), _("Description in English")),
+}
+
+
 class NoticeForm(forms.Form):
-    """The notice itself; deadlines and lots are the formsets below."""
+    """The notice itself; deadlines and lots are the formsets below. The title and description are in
+    the notice's language; the other two languages have a title and description field each (the API's
+    ``titles`` and ``descriptions``). A draft may be saved incomplete: the fields publishing needs carry
+    ``publish_required`` and are marked on the page."""
 
     buyer = forms.ChoiceField(label=_("Buyer"), required=False)
     title = forms.CharField(label=pgettext_lazy("notice", "Title"), max_length=500, required=False)
@@ -148,6 +158,7 @@ class NoticeForm(forms.Form):
         label=_("CPV codes"), required=False, max_length=500,
         help_text=_("8 digits each, separated by spaces or commas, e.g. 45214210 45330000"),
     )
+    PUBLISH_REQUIRED = ("title", "cpv")
     links = forms.CharField(
         label=_("Procurement documents"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One http or https link a line"),
@@ -166,6 +177,25 @@ class NoticeForm(forms.Form):
             self.fields["buyer"].required = True
         else:
             del self.fields["buyer"]
+        for name in self.PUBLISH_REQUIRED:
+            self.fields[name].publish_required = True
+        language = (self.data.get("language") if self.is_bound else None) or self.initial.get("language") or "fi"
+        self.notice_language = language if language in TRANSLATION_LABELS else "fi"
+        for code, (title, description) in TRANSLATION_LABELS.items():
+            if code == self.notice_language:
+                continue
+            self.fields[f"title_{code}"] = forms.CharField(label=title, max_length=500, required=False)
+            self.fields[f"description_{code}"] = forms.CharField(
+                label=description, required=False, widget=forms.Textarea(attrs={"rows": 3})
+            )
+
+    def translations(self):
+        """The other languages' (title, description) bound fields, for the template."""
+        return [
+            (self[f"title_{code}"], self[f"description_{code}"])
+            for code in TRANSLATION_LABELS
+            if f"title_{code}" in self.fields
+        ]
 
 
 class DeadlineForm(forms.Form):
@@ -203,6 +233,26 @@ class LotForm(forms.Form):
         return bool(self.cleaned_data.get("id"))
 
 
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Followers get it in the cancellation mail; it is shown on the notice's page."),
+        error_messages={"required": _("Say why the notice is cancelled.")},
+    )
+
+
+class BuyerForm(forms.Form):
+    """A buyer by its business ID and name: staff create it, others ask an operator for it."""
+
+    business_id = forms.CharField(label=_("Business ID (Y-tunnus)"), max_length=20, help_text=_("e.g. 0206714-5"))
+    name = forms.CharField(label=_("Name of the buyer"), max_length=500)
+
+    def show(self, errors) -> None:
+        for error in errors:
+            field = error.path[0] if error.path and error.path[0] in self.fields else None
+            self.add_error(field, translate_problem(error.message))
+
+
 DeadlineFormSet = forms.formset_factory(DeadlineForm, extra=2, max_num=200, absolute_max=200)
 LotFormSet = forms.formset_factory(LotForm, extra=1, max_num=200, absolute_max=200)
 
@@ -217,9 +267,10 @@ def _aware(value: dt.datetime) -> dt.datetime:
 class OfficerForms:
     """The notice form and its two formsets, bound together; ``payload()`` is what officers.py takes."""
 
-    def __init__(self, data=None, *, payload: dict | None = None, buyers=None, with_buyer=False):
+    def __init__(self, data=None, *, payload: dict | None = None, buyers=None, with_buyer=False, buyer=None):
         payload = payload or {}
-        self.form = NoticeForm(data, initial=_initial(payload), buyers=buyers if with_buyer else None)
+        initial = {**_initial(payload), **({"buyer": buyer} if buyer else {})}
+        self.form = NoticeForm(data, initial=initial, buyers=buyers if with_buyer else None)
         self.deadlines = DeadlineFormSet(data, prefix="deadlines", initial=_deadline_rows(payload))
         self.lots = LotFormSet(data, prefix="lots", initial=_lot_rows(payload))
         self._deadline_index: list[int] = []
@@ -232,11 +283,16 @@ class OfficerForms:
     def payload(self) -> dict:
         d = self.form.cleaned_data
         language = d["language"]
+        titles = {code: d[f"title_{code}"] for code in TRANSLATION_LABELS if d.get(f"title_{code}")}
+        descriptions = {code: d[f"description_{code}"] for code in TRANSLATION_LABELS if d.get(f"description_{code}")}
+        if d.get("description"):
+            descriptions[language] = d["description"]
         data: dict = {
             "title": d.get("title") or "",
+            "titles": titles,
             "language": language,
             "procedure_id": d.get("procedure_id") or None,
-            "descriptions": {language: d["description"]} if d.get("description") else {},
+            "descriptions": descriptions,
             "cpv": _codes(d.get("cpv")),
             "links": [line.strip() for line in (d.get("links") or "").splitlines() if line.strip()],
         }
@@ -279,6 +335,8 @@ class OfficerForms:
                 self.form.add_error(f"contact_{path[2]}", message)
             elif head in ("title", "cpv", "links", "language", "procedure_id"):
                 self.form.add_error(head, message)
+            elif head in ("titles", "descriptions") and len(path) > 1 and f"{head[:-1]}_{path[1]}" in self.form.fields:
+                self.form.add_error(f"{head[:-1]}_{path[1]}", message)
             elif head == "buyer" and "buyer" in self.form.fields:
                 self.form.add_error("buyer", message)
             else:
@@ -304,11 +362,14 @@ class OfficerForms:
 def _initial(payload: dict) -> dict:
     language = payload.get("language") or "fi"
     contact = (payload.get("contacts") or [{}])[0]
+    titles, descriptions = payload.get("titles") or {}, payload.get("descriptions") or {}
     return {
         "title": payload.get("title") or "",
         "language": language,
         "procedure_id": payload.get("procedure_id") or "",
-        "description": (payload.get("descriptions") or {}).get(language, ""),
+        "description": descriptions.get(language, ""),
+        **{f"title_{code}": titles.get(code, "") for code in TRANSLATION_LABELS if code != language},
+        **{f"description_{code}": descriptions.get(code, "") for code in TRANSLATION_LABELS if code != language},
         "cpv": " ".join(payload.get("cpv") or []),
         "links": "\n".join(payload.get("links") or []),
         **{f"contact_{k}": contact.get(k) or "" for k in ("email", "phone", "street", "postal_code", "city", "url")},
@@ -358,8 +419,17 @@ _PROBLEMS = [
     (r"(?P<email>'.*') is not an e-mail address", _("%(email)s is not an e-mail address.")),
     (r"(?P<phone>'.*') is not a valid phone number", _("%(phone)s is not a valid phone number.")),
     (r"name the buyer by its Y-tunnus: .*", _("Choose the buyer.")),
-    (r"no buyer has the identifier (?P<id>'.*')", _("No buyer has the business ID %(id)s.")),
+    (r"no buyer has the identifier (?P<id>'[^']*'); create it first",
+     _("No buyer has the business ID %(id)s: add it first.")),
+    (r"no buyer has the identifier (?P<id>'[^']*')(?:; .*)?", _("No buyer has the business ID %(id)s.")),
     (r"(?P<id>'.*') fails its check digit", _("%(id)s fails its check digit.")),
+    (r"a business ID \(Y-tunnus\) is required", _("A business ID (Y-tunnus) is required.")),
+    (r"(?P<id>'.*') is not a Finnish business ID \(Y-tunnus\)", _("%(id)s is not a Finnish business ID (Y-tunnus).")),
+    (r"a name is required", _("A name is required.")),
+    (r"(?P<buyer>.+) already has the business ID (?P<id>.+)\.", _("%(buyer)s already has the business ID %(id)s.")),
+    (r"You are an officer of (?P<buyer>.+) already\.", _("You are an officer of %(buyer)s already.")),
+    (r"You have asked for (?P<id>.+) already; an operator will look at it\.",
+     _("You have asked for %(id)s already; an operator will look at it.")),
 ]
 _PROBLEMS = [(re.compile(f"^{pattern}$", re.S), text) for pattern, text in _PROBLEMS]
 KIND_NAMES = {

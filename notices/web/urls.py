@@ -14,7 +14,10 @@ urlpatterns: list = [
     path("officer/logout/", views.OfficerLogoutView.as_view(), name="officer_logout"),
     path("officer/", views.officer_home, name="officer_home"),
     path("officer/new/", views.officer_new, name="officer_new"),
+    path("officer/buyers/new/", views.officer_buyer, name="officer_buyer"),
     path("officer/drafts/<int:draft_id>/", views.officer_draft, name="officer_draft"),
+    path("officer/drafts/<int:draft_id>/preview/", views.officer_preview, name="officer_preview"),
+    path("officer/drafts/<int:draft_id>/preview.pdf", views.officer_preview_pdf, name="officer_preview_pdf"),
     path("officer/notices/<int:notice_id>/", views.officer_notice, name="officer_notice"),
     path("officer/notices/<int:notice_id>/cancel/", views.officer_cancel, name="officer_cancel"),
 ]

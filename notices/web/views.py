@@ -15,8 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -29,15 +29,26 @@ from notices.display import (
     KIND_LABELS,
     LANGUAGE_LABELS,
     SOURCE_LABELS,
+    cancel_reason,
     local_time,
     money,
+    review_note,
     review_reasons,
     time_left,
     utc_time,
 )
-from notices.models import Buyer, Draft, Notice
+from notices.models import Buyer, Deadline, Draft, Notice
 from notices.vocab import KIND_ORDER, LANGUAGES, natural_key
-from notices.web.forms import PAGE_SIZE, FollowForm, OfficerForms, SearchForm
+from notices.web.errors import Missing, bad_request_page
+from notices.web.forms import (
+    PAGE_SIZE,
+    BuyerForm,
+    CancelForm,
+    FollowForm,
+    OfficerForms,
+    SearchForm,
+    translate_problem,
+)
 
 
 def page_language() -> str:
@@ -62,13 +73,14 @@ def title_of(notice: Notice, lang: str) -> str:
     return (notice.titles or {}).get(lang) or notice.title
 
 
-def instant(at: dt.datetime | None, now: dt.datetime) -> dict | None:
-    """An instant as the pages show it: Helsinki time in the page language, UTC, and the time left."""
+def instant(at: dt.datetime | None, now: dt.datetime, *, publication: bool = False) -> dict | None:
+    """An instant as the pages show it: Helsinki time in the page language, UTC, and the time left.
+    ``publication``: a date given without a time of day is shown as the date alone."""
     if at is None:
         return None
     return {
         "iso": at.astimezone(dt.UTC).isoformat(),
-        "local": local_time(at),
+        "local": local_time(at, publication=publication),
         "utc": utc_time(at),
         "left": time_left(at - now) if at > now else "",
         "passed": at <= now,
@@ -83,6 +95,7 @@ def cards(rows: list[tuple[int, dt.datetime | None]], now: dt.datetime, lang: st
         Prefetch("buyers", queryset=Buyer.objects.prefetch_related("identifiers").order_by("pk"))
     )
     by_id = {n.pk: n for n in found}
+    review = Deadline.to_review(ids)
     items = []
     for pk, ahead in rows:
         notice = by_id.get(pk)
@@ -95,6 +108,7 @@ def cards(rows: list[tuple[int, dt.datetime | None]], now: dt.datetime, lang: st
                 "url": reverse("notices:notice", args=[pk]),
                 "buyers": [{"name": b.names.get(lang) or b.name, "url": buyer_url(b)} for b in notice.buyers.all()],
                 "deadline": instant(ahead, now),
+                "review": review_note(review[(pk, ahead)]) if (pk, ahead) in review else "",
                 "closed_at": instant(notice.closes_at, now) if ahead is None else None,
                 "cancelled": notice.status == Notice.Status.CANCELLED,
                 "cpv": (notice.all_cpv or notice.cpv or [])[:4],
@@ -124,7 +138,7 @@ def pages(request, number: int, count: int, more: bool) -> dict:
 def _offset(number: int) -> int:
     offset = (number - 1) * PAGE_SIZE
     if offset > search.count_cap():
-        raise Http404("No such page.")
+        raise Missing(_("This list has no page %(number)s.") % {"number": number})
     return offset
 
 
@@ -154,7 +168,8 @@ def home(request):
             "count": count,
             "count_exact": exact,
             "pages": pages(request, number, count, more),
-            "filtered": form.is_filtered(),
+            # Anything typed, even what did not read: the "clear" link is there to start over.
+            "filtered": form.is_filtered() or any(v for k, v in request.GET.items() if k != "page"),
             "ics_url": reverse("notices:feed_ics") + ("?" + urlencode(feed_query) if feed_query else ""),
             "atom_url": reverse("notices:feed_atom") + ("?" + urlencode(feed_query) if feed_query else ""),
         },
@@ -166,8 +181,15 @@ def home(request):
 
 @require_safe
 def notice_detail(request, pk: int):
-    notice = get_object_or_404(Notice.objects.select_related("current_version"), pk=pk)
+    notice = notice_or_404(pk, Notice.objects.select_related("current_version"))
     return notice_page(request, notice)
+
+
+def notice_or_404(pk: int, rows=None) -> Notice:
+    notice = (rows if rows is not None else Notice.objects).filter(pk=pk).first()
+    if notice is None:
+        raise Missing(_("There is no notice %(id)s.") % {"id": pk})
+    return notice
 
 
 def notice_page(request, notice: Notice, *, follow_form: FollowForm | None = None, status: int = 200):
@@ -209,8 +231,9 @@ def notice_context(notice: Notice, follow_form: FollowForm | None = None) -> dic
         "language_name": LANGUAGE_LABELS.get(language, language),
         "description": description,
         "cancelled": notice.status == Notice.Status.CANCELLED,
+        "cancel_reason": cancel_reason(notice),
         "open": is_open,
-        "published": instant(notice.published_at, now),
+        "published": instant(notice.published_at, now, publication=True),
         "buyers": [
             {
                 "name": b.names.get(lang) or b.name,
@@ -292,7 +315,9 @@ def _contact(c) -> dict:
         "email": c.email,
         "phone": c.phone or c.phone_e164,
         "phone_href": c.phone_e164 if c.phone_valid and c.phone_e164 else "",
+        "phone_invalid": c.phone_valid is False,
         "fax": c.fax or c.fax_e164,
+        "fax_invalid": c.fax_valid is False,
         "url": _http(c.url),
         "url_text": c.url,
     }
@@ -335,7 +360,7 @@ def _history(notice: Notice) -> list[dict]:
             {
                 "number": v.number,
                 "received": instant(v.received_at, now),
-                "issued": instant(v.issued_at, now),
+                "issued": instant(v.issued_at, now, publication=True),
                 "first": v.number == 1,
                 "items": items,
             }
@@ -347,10 +372,10 @@ def _history(notice: Notice) -> list[dict]:
 def notice_summary_pdf(request, pk: int):
     """GET /notices/<id>/summary.pdf?lang=fi|sv|en: the PDF summary (ETag; If-None-Match gives 304).
     Without ``lang`` the page language (cookie, Accept-Language, then LANGUAGE_CODE) is used."""
-    notice = get_object_or_404(Notice, pk=pk)
+    notice = notice_or_404(pk)
     lang = request.GET.get("lang") or page_language()
     if lang not in LANGUAGES:
-        return HttpResponseBadRequest(f"lang must be one of {', '.join(LANGUAGES)}\n", content_type="text/plain")
+        return bad_request_page(request, [_("lang: give one of %(languages)s.") % {"languages": ", ".join(LANGUAGES)}])
     return pdf.summary_response(request, notice, lang)
 
 
@@ -364,7 +389,7 @@ def buyer_detail(request, identifier: str):
     if buyer is None and identifier.isdigit() and len(identifier) < 12:
         buyer = Buyer.objects.filter(pk=int(identifier)).first()
     if buyer is None:
-        raise Http404("No such buyer.")
+        raise Missing(_("No buyer has the identifier %(id)s.") % {"id": identifier})
     now = timezone.now()
     lang = page_language()
     try:
@@ -410,15 +435,20 @@ def _service(call, *args, **kwargs):
     """Call notices.officers: not found is 404, not allowed is 403 (the others are the caller's)."""
     try:
         return call(*args, **kwargs)
-    except errors.NotFound as exc:
-        raise Http404(exc.message) from None
+    except errors.NotFound:
+        raise Missing(_("There is no such draft or notice.")) from None
     except errors.NotAllowed as exc:
         raise PermissionDenied(exc.message) from None
 
 
-def _buyer_choices(user) -> list[tuple[str, str]]:
+def _buyer_choices(user, wanted: str | None = None) -> list[tuple[str, str]]:
+    """(Y-tunnus, label) of the buyers this user may publish for; staff: any with a valid one (the one
+    ``wanted`` names among them, e.g. a buyer just added)."""
     if user.is_staff:
-        buyers = Buyer.objects.filter(identifiers__scheme="FI-PRO", identifiers__valid=True).distinct().order_by("name")[:500]
+        valid = Buyer.objects.filter(identifiers__scheme="FI-PRO", identifiers__valid=True).distinct()
+        buyers = list(valid.order_by("name")[:500])
+        if wanted:
+            buyers += [b for b in valid.filter(identifiers__value=wanted) if b not in buyers]
     else:
         buyers = officers.buyers_of(user)
     choices = []
@@ -440,17 +470,47 @@ def officer_home(request):
             "drafts": [d for d in rows if d.state == Draft.State.DRAFT],
             "published": [d for d in rows if d.state != Draft.State.DRAFT],
             "buyers": officers.buyers_of(request.user),
+            "requests": list(officers.requests_of(request.user)[:20]) if not request.user.is_staff else [],
         },
     )
 
 
 @officer_required
 @require_http_methods(["GET", "HEAD", "POST"])
+def officer_buyer(request):
+    """A buyer by its business ID and name: staff create it at once, anyone else signed in asks for it
+    (an operator approves the request in the admin; then the buyer and the membership exist)."""
+    form = BuyerForm(request.POST if request.method == "POST" else None)
+    staff = request.user.is_staff
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if staff:
+                buyer = officers.create_buyer(request.user, data["business_id"], data["name"])
+            else:
+                officers.request_buyer(request.user, data["business_id"], data["name"])
+        except errors.Invalid as exc:
+            form.show(exc.fields)
+        except errors.Conflict as exc:
+            form.add_error("business_id", translate_problem(exc.message))
+        else:
+            if staff:
+                messages.success(request, _("Buyer %(name)s added.") % {"name": buyer.name})
+                return redirect(reverse("notices:officer_new") + "?" + urlencode({"buyer": buyer_key(buyer)}))
+            messages.success(request, _("Your request was sent. An operator approves it; then you can publish for the buyer."))
+            return redirect("notices:officer_home")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "officer/buyer.html", {"form": form, "staff": staff}, status=status)
+
+
+@officer_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def officer_new(request):
-    buyers = _buyer_choices(request.user)
+    buyers = _buyer_choices(request.user, request.GET.get("buyer"))
     if not buyers and not request.user.is_staff:
-        raise PermissionDenied("You are not an officer of any buyer.")
-    forms = OfficerForms(request.POST or None, buyers=buyers, with_buyer=True)
+        messages.info(request, _("You are not an officer of any buyer yet: ask for one here."))
+        return redirect("notices:officer_buyer")
+    forms = OfficerForms(request.POST or None, buyers=buyers, with_buyer=True, buyer=request.GET.get("buyer"))
     if request.method == "POST" and forms.is_valid():
         data = forms.payload()
         if "buyer" not in data and buyers:
@@ -474,12 +534,14 @@ def officer_draft(request, draft_id: int):
     if draft.state != Draft.State.DRAFT:
         if draft.notice_id:
             return redirect("notices:officer_notice", draft.notice_id)
-        raise Http404("This draft is closed.")
+        raise Missing(_("This draft is closed: it was published or cancelled."))
     action = request.POST.get("action", "save")
     if request.method == "POST" and action == "discard":
         _service(officers.discard_draft, request.user, draft.pk)
         messages.success(request, _("Draft discarded."))
         return redirect("notices:officer_home")
+    if request.method == "POST" and action == "copy":
+        return _copy(request, draft.pk)
     forms = OfficerForms(request.POST or None, payload=draft.payload)
     status = 200
     if request.method == "POST":
@@ -494,6 +556,8 @@ def officer_draft(request, draft_id: int):
                     draft, _change = _service(officers.publish, request.user, draft.pk)
                     messages.success(request, _("Published. The notice is now public."))
                     return redirect("notices:officer_notice", draft.notice_id)
+                elif action == "preview":
+                    return redirect("notices:officer_preview", draft.pk)
                 else:
                     messages.success(request, _("Draft saved."))
                 return redirect("notices:officer_draft", draft.pk)
@@ -509,6 +573,8 @@ def officer_draft(request, draft_id: int):
 def officer_notice(request, notice_id: int):
     """A published notice: check or publish a correction (a new version through the store)."""
     draft = _service(officers.get_published, request.user, notice_id)
+    if request.method == "POST" and request.POST.get("action") == "copy":
+        return _copy(request, draft.pk)
     forms = OfficerForms(request.POST or None, payload=draft.payload)
     status = 200
     if request.method == "POST":
@@ -540,16 +606,69 @@ def officer_notice(request, notice_id: int):
     )
 
 
+def _copy(request, draft_id: int):
+    copy = _service(officers.copy_draft, request.user, draft_id)
+    messages.success(request, _("A copy is saved as a new draft. Check its deadlines before you publish it."))
+    return redirect("notices:officer_draft", copy.pk)
+
+
+@officer_required
+@require_safe
+def officer_preview(request, draft_id: int):
+    """The public page this draft would be, before publishing: written by the store and rolled back."""
+    lang = page_language()
+
+    def show(notice):
+        context = notice_context(notice)
+        context.update(
+            preview=True,
+            follow_form=None,
+            pdf_url=reverse("notices:officer_preview_pdf", args=[draft_id]) + f"?lang={lang}",
+            draft_url=reverse("notices:officer_draft", args=[draft_id]),
+        )
+        return render(request, "notices/notice.html", context)
+
+    try:
+        return _service(officers.preview, request.user, draft_id, show)
+    except errors.Invalid as exc:
+        for error in exc.fields:
+            messages.error(request, translate_problem(error.message))
+    except errors.Conflict:
+        pass
+    return redirect("notices:officer_draft", draft_id)
+
+
+@officer_required
+@require_safe
+def officer_preview_pdf(request, draft_id: int):
+    lang = request.GET.get("lang") or page_language()
+    if lang not in LANGUAGES:
+        return bad_request_page(request, [_("lang: give one of %(languages)s.") % {"languages": ", ".join(LANGUAGES)}])
+
+    def show(notice):
+        return HttpResponse(pdf.preview_pdf(notice, lang), content_type=pdf.MIMETYPE, headers={
+            "Content-Disposition": f'inline; filename="preview-{pdf.summary_filename(notice, lang)}"',
+            "Cache-Control": "no-store",
+        })
+
+    try:
+        return _service(officers.preview, request.user, draft_id, show)
+    except (errors.Invalid, errors.Conflict):
+        return redirect("notices:officer_preview", draft_id)
+
+
 @officer_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def officer_cancel(request, notice_id: int):
     draft = _service(officers.get_published, request.user, notice_id)
-    if request.method == "POST":
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
-            _service(officers.cancel, request.user, notice_id)
+            _service(officers.cancel, request.user, notice_id, reason=form.cleaned_data["reason"])
         except errors.Conflict:
             messages.info(request, _("This notice was already cancelled."))
         else:
             messages.success(request, _("The notice is cancelled. Its followers are told."))
         return redirect("notices:officer_home")
-    return render(request, "officer/cancel.html", {"draft": draft, "notice": draft.notice})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "officer/cancel.html", {"draft": draft, "notice": draft.notice, "form": form}, status=status)

@@ -155,7 +155,7 @@ def test_validation_names_every_problem_by_its_path(officer):
         ("title",),
         ("cpv", 0),
         ("lots", 1, "id"),
-        ("deadlines", 1, "at"),  # questions after tender
+        ("deadlines", 0, "at"),  # questions after tender: on the questions deadline, the earlier kind
         ("deadlines", 2, "lot"),
         ("deadlines", 2, "at"),  # in the past
         ("links", 0),
@@ -229,3 +229,33 @@ def test_the_service_works_without_http(people):
     assert caught.value.fields == [errors.FieldError(("cpv", 0), "'x' is not a CPV code (8 digits, e.g. 45233000 or 45233000-1)")]
     with pytest.raises(errors.Conflict):
         officers.update_draft(user, draft.pk, {"title": "x"})
+
+
+@pytest.mark.parametrize(
+    "earlier, later",
+    [("questions", "participation"), ("questions", "tender"), ("participation", "tender"), ("tender", "opening")],
+)
+@time_machine.travel(NOW, tick=False)
+def test_an_ordering_error_is_on_the_earlier_kinds_deadline(officer, earlier, later):
+    """The rule for every ordering check (README): the path names the earlier kind's deadline, whichever
+    order the officer listed them in."""
+    closing = [] if "tender" in (earlier, later) else [{"kind": "tender", "at": iso(30)}]
+    for listed in ([earlier, later], [later, earlier]):
+        at = {earlier: iso(20), later: iso(10)}  # the earlier kind comes too late
+        deadlines = [{"kind": kind, "at": at[kind]} for kind in listed] + closing
+        draft = officer.post("/api/officer/drafts", call(deadlines=deadlines)).json()
+        error = officer.post(f"/api/officer/drafts/{draft['id']}/validate").json()["error"]
+        assert [f["path"] for f in error["fields"]] == [["deadlines", listed.index(earlier), "at"]], error
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_lots_own_deadline_carries_the_error_when_it_clashes_with_the_procedures(officer):
+    deadlines = [
+        {"kind": "questions", "at": iso(10)},
+        {"kind": "tender", "at": iso(20)},
+        {"kind": "tender", "at": iso(8), "lot": "LOT-1"},  # before the procedure's questions
+    ]
+    draft = officer.post("/api/officer/drafts", call(deadlines=deadlines)).json()
+    error = officer.post(f"/api/officer/drafts/{draft['id']}/validate").json()["error"]
+    assert [f["path"] for f in error["fields"]] == [["deadlines", 2, "at"]]
+    assert "of lot LOT-1" in error["fields"][0]["message"]

@@ -251,7 +251,33 @@ def test_health_and_openapi(db):
     assert "/api/notices" in schema["paths"] and "/api/officer/drafts" in schema["paths"]
     assert "ErrorOut" in schema["components"]["schemas"]
     assert schema["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
-    assert api.get("/api/docs").status_code == 200
+    docs = api.get("/api/docs")
+    assert docs.status_code == 200
+
+
+def test_the_openapi_document_has_no_duplicate_keys(db):
+    """Swagger UI parses the schema as YAML, which refuses a key twice in one object (it rendered nothing)."""
+    import json
+
+    def unique(pairs):
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), f"duplicate keys: {keys}"
+        return dict(pairs)
+
+    json.loads(Api().get("/api/openapi.json").content, object_pairs_hook=unique)
+
+
+def test_the_docs_load_nothing_from_another_site(db, client):
+    """Swagger UI's files are ninja's own static files (tests/e2e renders it in Chromium offline)."""
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    html = client.get("/api/docs").content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and all(s.startswith("/static/") for s in sources), sources
+    assert all(finders.find(s.removeprefix("/static/")) for s in sources)
+    assert '"validatorUrl": null' in html
 
 
 def test_an_unknown_api_path_is_a_404_in_the_error_shape(db):

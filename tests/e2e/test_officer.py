@@ -79,6 +79,7 @@ def test_officer_publishes_corrects_and_cancels(page, live_server):
 
     page.goto(f"{live_server.url}/officer/notices/{notice.pk}/cancel/")
     look(page, "officer-cancel")
+    page.fill("#id_reason", "Tarve poistui.")
     page.click("button.danger")
     notice.refresh_from_db()
     assert notice.status == "cancelled"

@@ -36,6 +36,11 @@ def buyer_record(name="Kymenlaakson Liitto", ytunnus="0206714-5", **kw) -> Buyer
     )
 
 
+def _deadline(d) -> DeadlineRecord:
+    """A DeadlineRecord, or one from (kind, at[, lot])."""
+    return d if isinstance(d, DeadlineRecord) else DeadlineRecord(d[0], d[1], lot=d[2] if len(d) > 2 else None)
+
+
 def save(
     source_id="notice-1",
     title="Tienhoidon urakka 2027",
@@ -59,9 +64,7 @@ def save(
         titles={"fi": title, "sv": f"{title} (sv)", "en": f"{title} (en)"},
         descriptions={"fi": "Kuvaus urakasta."},
         buyers=(buyer or buyer_record(),),
-        deadlines=tuple(
-            DeadlineRecord(d[0], d[1], lot=d[2] if len(d) > 2 else None) for d in deadlines
-        ),
+        deadlines=tuple(_deadline(d) for d in deadlines),
         lots=tuple(LotRecord(lot, f"Osa {lot}", ("45233000",)) for lot in lots),
         cpv=tuple(cpv),
         links=tuple(links),

@@ -160,9 +160,14 @@ def test_checking_a_correction_changes_nothing(officer_client, notice):
 def test_cancelling_asks_first_then_cancels(officer_client, notice):
     published = publish(officer_client)
     assert "Peru ilmoitus" in lang(officer_client, "fi").get(f"/officer/notices/{published.pk}/cancel/").content.decode()
-    assert officer_client.post(f"/officer/notices/{published.pk}/cancel/").status_code == 302
+    without = officer_client.post(f"/officer/notices/{published.pk}/cancel/")
+    assert without.status_code == 400 and "id_reason_error" in without.content.decode()  # a reason is asked
+    reason = "Hankinta yhdistetään ensi vuoden kilpailutukseen."
+    assert officer_client.post(f"/officer/notices/{published.pk}/cancel/", {"reason": reason}).status_code == 302
     published.refresh_from_db()
-    assert published.status == "cancelled"
+    assert published.status == "cancelled" and published.officer_draft.cancel_reason == reason
+    public = officer_client.get(f"/notices/{published.pk}/").content.decode()
+    assert reason in public
     page = officer_client.get(f"/officer/notices/{published.pk}/")
     assert "Julkaise korjaus" not in page.content.decode()
     assert officer_client.post(f"/officer/notices/{published.pk}/", form(action="correct")).status_code == 400
@@ -210,10 +215,13 @@ def test_unknown_ids_are_404_and_ingested_notices_are_not_officers(officer_clien
     assert officer_client.get(f"/officer/notices/{notice.pk}/").status_code == 403  # ingested from eForms
 
 
-def test_a_user_who_is_no_officer_cannot_create(client, notice):
+def test_a_user_who_is_no_officer_cannot_create_and_is_shown_how_to_ask(client, notice):
     client.force_login(User.objects.create_user("nobody", "n@example.fi", PASSWORD))
-    assert client.get("/officer/new/").status_code == 403
-    assert "not an officer" in lang(client, "en").get("/officer/").content.decode()
+    response = client.get("/officer/new/")
+    assert response.status_code == 302 and response["Location"] == "/officer/buyers/new/"
+    assert client.post("/officer/new/", form()).status_code == 302 and not Draft.objects.exists()
+    home = lang(client, "en").get("/officer/").content.decode()
+    assert "not an officer" in home and 'href="/officer/buyers/new/"' in home
 
 
 def test_an_officer_of_two_buyers_chooses_the_buyer(client, buyer, other_buyer):

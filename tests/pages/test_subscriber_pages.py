@@ -44,7 +44,8 @@ def test_your_reminders_lists_what_is_planned(client, notice):
     assert {r["state"] for r in rows} == {"scheduled"}
     html = response.content.decode()
     assert "Your reminders" in html and "7 days before" in html and "bidder@example.fi" in html
-    assert links.calendar_url(subscription.pk) in html
+    # Copied into a calendar program: absolute, on the host the page was asked from, not SITE_URL's.
+    assert f'value="http://testserver{links.calendar_path(subscription.pk)}"' in html
     assert path(links.unsubscribe_url(subscription.pk)) in html
 
 
@@ -53,7 +54,7 @@ def test_your_reminders_lists_the_addresss_other_subscriptions(client, notice, o
     other = subscribe(other_buyer.notices.get(), email="BIDDER@example.fi")
     subscribe(notice, email="someone@example.fi")
     response = client.get(path(links.reminders_url(first.pk)))
-    assert [o["url"] for o in response.context["others"]] == [links.reminders_url(other.pk)]
+    assert [o["url"] for o in response.context["others"]] == [links.reminders_path(other.pk)]
 
 
 @pytest.mark.parametrize("token", ["1:forged", "nonsense", "1"])
@@ -101,3 +102,15 @@ def test_unsubscribing_still_works_from_the_restyled_pages(client, notice):
     client.post(url)
     assert Subscription.objects.get(pk=subscription.pk).status == "unsubscribed"
     assert not Reminder.objects.filter(subscription=subscription, state="scheduled").exists()
+
+
+def test_pages_link_to_the_site_they_are_served_from_not_to_site_url(client, notice, settings):
+    """SITE_URL is for mails; a page reached at another address (bin/run with ADDRESS, a proxy) links to
+    that address, never to SITE_URL's host or port."""
+    subscription = subscribe(notice, confirm=False, language="en")
+    confirm, unsubscribe = path(links.confirm_url(subscription.pk)), path(links.unsubscribe_url(subscription.pk))
+    reminders = path(links.reminders_url(subscription.pk))
+    settings.SITE_URL = "http://mail-links.example:8000"
+    for url in (confirm, reminders, unsubscribe):
+        html = client.get(url).content.decode()
+        assert "mail-links.example" not in html and ":8000" not in html, url

@@ -13,6 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = sorted((ROOT / "locale").glob("*/LC_MESSAGES/django.po"))
 SOURCES = [
     ROOT / "templates" / "base.html",
+    ROOT / "templates" / "404.html",
+    ROOT / "templates" / "403.html",
+    ROOT / "templates" / "400.html",
     *sorted((ROOT / "templates" / "notices").rglob("*.html")),
     *sorted((ROOT / "templates" / "officer").rglob("*.html")),
     *sorted((ROOT / "notices" / "web").glob("*.py")),

@@ -135,6 +135,21 @@ def test_a_cancelled_notice_cannot_be_followed(client, notice):
     assert response.status_code == 422 and "cancelled" in response.content.decode()
 
 
+def test_a_closed_call_cannot_be_followed_through_the_api_as_on_the_page(client, notice):
+    """One rule (scheduler.following) for the API and the follow form: a call whose tender deadline has
+    passed is refused with the field it concerns."""
+    with time_machine.travel(DEADLINE + dt.timedelta(minutes=1), tick=False):
+        response = post(client, {"email": "b@example.fi", "notice": notice.pk})
+        page = client.post(
+            f"/notices/{notice.pk}/follow/", {"email": "b@example.fi", "deadlines": ["tender"], "before": ["P1D"]}
+        )
+    assert response.status_code == 422, response.content
+    error = response.json()["error"]
+    assert error["fields"][0]["path"] == ["notice"] and "closed" in error["fields"][0]["message"]
+    assert page.status_code == 400
+    assert not Subscription.objects.exists() and not Message.objects.exists()
+
+
 @time_machine.travel(NOW, tick=False)
 def test_only_the_owner_sees_or_deletes_it(client, notice):
     created = post(client, {"email": "b@example.fi", "notice": notice.pk}).json()

@@ -87,7 +87,7 @@ def test_a_reminder_leaves_when_due_with_everything_a_bidder_needs(smtp, setting
     "language, subject, left",
     [
         ("sv", "Påminnelse: sista dag för anbud 20 maj 2027 12:00 – Vägunderhåll 2027", "Tid kvar: 2 timmar"),
-        ("en", "Reminder: tender deadline May 20, 2027, noon – Road maintenance 2027", "Time left: 2 hours"),
+        ("en", "Reminder: tender deadline 20 May 2027, 12:00 – Road maintenance 2027", "Time left: 2 hours"),
     ],
 )
 def test_a_reminder_is_in_the_subscribers_language(smtp, language, subject, left):
@@ -127,8 +127,8 @@ def test_a_moved_deadline_is_told_once_with_old_and_new_time(smtp):
     run(utc(2027, 5, 3, 9, 5))
     assert sorted(smtp.kinds("a@example.fi") + smtp.kinds("b@example.fi")) == ["moved", "moved"]
     text = text_of(smtp.to("b@example.fi")[0])
-    assert "was: May 20, 2027, noon (2027-05-20 09:00 UTC)" in text
-    assert "now: May 27, 2027, noon (2027-05-27 09:00 UTC)" in text
+    assert "was: 20 May 2027, 12:00 (2027-05-20 09:00 UTC)" in text
+    assert "now: 27 May 2027, 12:00 (2027-05-27 09:00 UTC)" in text
     assert header(smtp.to("a@example.fi")[0], "Subject") == "Määräaika muuttui: Tienhoidon urakka 2027"
 
 
