@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.utils import timezone
 from lxml import etree
 
@@ -51,6 +53,7 @@ PROCEDURE_TYPES = ("open", "restricted", "neg-w-call", "comp-dial", "innovation"
 AWARD_CRITERION_TYPES = ("price", "quality", "cost")
 _LOT_ID = re.compile(r"^LOT-\d{4}$")
 _NUTS3 = re.compile(r"^[A-Z]{2}[0-9A-Z]{3}$")
+_url = URLValidator(schemes=["http", "https"])
 
 
 # ---------------------------------------------------------------------- the row and its defaults
@@ -203,6 +206,12 @@ def check(row) -> list[Finding]:
                               "procurement-legislation or defence-legislation",
                               "procurement-legislation tai defence-legislation",
                               "procurement-legislation eller defence-legislation"))
+    if row.submission_url:
+        try:
+            _url(row.submission_url)
+        except DjangoValidationError:
+            found.append(_finding("TRACKER-URL", ("eforms", "submission_url"), "an http or https link",
+                                  "http- tai https-linkki", "en http- eller https-länk"))
     languages = row.tender_languages or []
     if not isinstance(languages, list) or any(lang not in build.LANGUAGES for lang in languages):
         found.append(_finding("TRACKER-LANGUAGE", ("eforms", "tender_languages"),

@@ -1,0 +1,47 @@
+"""python manage.py eforms_validator [--once] [--tick SECONDS]: a process of its own that compiles the
+publishers' rules at start and then answers the checks pages and the API ask for (``notices.export.checks``),
+for deployments where the scheduler does not (``EFORMS_CHECKS_IN_SCHEDULER=false``). SIGTERM or SIGINT
+stops it after the check in hand."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Compile the eForms rules and answer rule checks until stopped."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Compile, answer what is pending, then exit")
+        parser.add_argument("--tick", type=float, default=None, help="Seconds between looks (EFORMS_CHECK_TICK)")
+
+    def handle(self, *args, once=False, tick=None, **options):
+        from notices.export import checks
+
+        stop = threading.Event()
+        validator = checks.validator()
+        timings = validator.prepare()
+        for step, seconds in timings.items():
+            self.stdout.write(f"{step}: {seconds:.1f} s")
+        self.stdout.write(f"rules ready in {validator.name}")
+        if once:
+            self.stdout.write(f"answered {validator.tick(stop.is_set)} checks")
+            validator.stop()
+            return
+
+        def request_stop(signum, frame):
+            stop.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        pause = tick if tick is not None else settings.EFORMS_CHECK_TICK
+        try:
+            while not stop.is_set():
+                validator.tick(stop.is_set)
+                stop.wait(pause)
+        finally:
+            validator.stop()
