@@ -26,7 +26,7 @@ from django.utils import timezone
 from lxml import etree
 
 from notices.export import build
-from notices.export.validate import Finding, sdk_dir
+from notices.export.validate import Finding, labels, sdk_dir
 from notices.models import DraftEforms
 
 EDITABLE = (
@@ -259,7 +259,7 @@ def problems(content: dict, row, kind: str | None = None) -> list[Finding]:
             if deadline.get("kind") == "opening":
                 found.append(Finding(
                     rule="TRACKER-E3-OPENING", severity="WARN", location="", field="BT-132(d)-Lot",
-                    path=("deadlines", i, "at"),
+                    labels=labels("BT-132(d)-Lot"), path=("deadlines", i, "at"),
                     messages={"fi": "Kansallisessa ilmoituksessa (E3) ei ole tarjousten avaamisen aikaa; se jätetään pois.",
                               "sv": "Ett nationellt meddelande (E3) har ingen tid för öppnande av anbud; den utelämnas.",
                               "en": "A national notice (E3) has no tender opening time; it is left out."},
@@ -311,6 +311,7 @@ _PROCEDURE = {
     "BT-728-Procedure": ("eforms", "performance_nuts"),
     "BT-5141-Procedure": ("eforms", "performance_nuts"),
     "BT-5071-Lot": ("eforms", "performance_nuts"),
+    "BT-728-Lot": ("eforms", "performance_nuts"),
     "BT-727-Lot": ("eforms", "performance_nuts"),
     "BT-5141-Lot": ("eforms", "performance_nuts"),
     "BT-105-Procedure": ("eforms", "procedure_type"),

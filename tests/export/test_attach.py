@@ -58,7 +58,7 @@ def submitted(published, settings, monkeypatch):
     return row
 
 
-def test_teds_published_copy_polled_back_attaches_to_the_officers_notice(http_server, published, submitted):
+def test_teds_published_copy_polled_back_attaches_to_the_officers_notice(http_server, published, submitted, client):
     notice = published.notice
     before = Notice.objects.count()
     xml = as_published(bytes(submitted.xml))
@@ -88,6 +88,11 @@ def test_teds_published_copy_polled_back_attaches_to_the_officers_notice(http_se
     submitted.refresh_from_db()
     assert (submitted.state, submitted.publication_number, str(submitted.publication_date)) == (
         "published", "00654321-2027", "2027-09-09")
+
+    # The public page says where the copy was published, in the reader's language.
+    client.cookies["django_language"] = "fi"
+    history = client.get(f"/notices/{notice.pk}/").content.decode()
+    assert "TED-palvelussa julkaistu kopio; ilmoitus täällä ei muuttunut (julkaisunumero 00654321-2027)" in history
 
     # The same copy again (another poll, another source) changes nothing.
     again = ingest(Payload(xml, "https://ted.europa.eu/en/notice/00654321-2027/xml"))
