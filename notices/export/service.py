@@ -8,14 +8,16 @@
   version of the officer's notice, the same for both kinds) and names the contract notice as
   ``<uuid>-01``. Exporting again rewrites an ``exported`` row; a row TED refused (validation failed,
   error) is followed by the next version (BT-757 ``02``...), and one TED accepted is never rewritten.
-* ``check(draft, kind)`` -> ``validate.Report``: the export's own checks (``fields.problems``), the XML
-  Schema and the publisher's Schematron rules, each finding mapped to the officer's field. Stores
-  nothing; uses the stored ids, or throwaway ones before the first export.
+* ``check(draft, kind, rules=...)`` -> ``validate.Report``: the export's own checks (``fields.problems``),
+  the XML Schema and the publisher's Schematron rules, each finding mapped to the officer's field. Stores
+  nothing; uses the stored ids, or throwaway ones before the first export. ``rules`` runs the rules: in
+  this process by default (commands, tests, the validator); pages and the API pass ``checks.ask``.
 * ``submit(draft, user=...)`` -> ``EformsNotice``: an EU notice to TED's eSender API, after a clean
   ``check``; the row's state says what TED did (submitted, validation failed with the report as findings,
   error); ``refresh(row)`` asks TED again (published, with the publication number).
-* ``officer_notice_for(notice_id)``: the officer's ``Notice`` an eForms notice id (BT-701) belongs to, for
-  attaching TED's published copy to the officer's notice when polling brings it back.
+* ``refresh_submitted()``: ``refresh`` every submitted notice (the clock's ``eforms-ted-refresh`` job).
+* ``officer_notice_for(notice_id)``: the officer's ``Notice`` an eForms notice id (BT-701) belongs to. (The
+  store does the same look-up itself when TED's or Hilma's copy arrives: it may not import this layer.)
 
 Hilma's submission interface is not described anywhere available here: national notices are exported for
 the officer to upload in Hilma.
