@@ -8,24 +8,32 @@ them, not even from the cache. A page or an API call builds the notice's XML (mi
   again in a minute" (``RulesNotReady``, a ``notices.errors.Unavailable``: 503 with ``Retry-After`` in the
   API). Otherwise it writes a ``RuleCheck`` row (the database is the queue, as for reminders) and waits up
   to ``EFORMS_CHECK_WAIT`` seconds for its answer: the findings, each mapped to the officer's field.
-* **The validator** (``Validator``): ``runscheduler`` runs one on its clock (the job ``eforms-rules`` that
-  ``notices.export.jobs`` registers, every ``EFORMS_CHECK_TICK`` s, unless ``EFORMS_CHECKS_IN_SCHEDULER``
-  is false), and ``manage.py eforms_validator`` runs one alone. Its first tick compiles the rules (ahead
-  of need: at start, not at the first check), then it says it is ready in ``RuleValidator`` and keeps
-  saying so (``seen_at``, every ``HEARTBEAT`` s). Each tick it claims pending checks with a conditional
-  UPDATE (so any number of validators can run), runs the XML Schema and the Schematron rules (0.04-0.08 s
-  a notice) and stores the findings. A check left ``running`` by a crashed validator is taken over after
-  ``STUCK`` seconds; answered and abandoned checks are deleted after ``KEEP`` seconds.
+* **The validator** (``Validator``) runs in ``manage.py eforms_validator``, a process of its own: it
+  compiles the rules at start (ahead of need, not at the first check), then says it is ready in
+  ``RuleValidator`` and keeps saying so (``seen_at``, every ``HEARTBEAT`` s). Every ``EFORMS_CHECK_TICK``
+  seconds it claims pending checks with a conditional UPDATE (so any number of validators can run), runs
+  the XML Schema and the Schematron rules (0.04-0.08 s a notice) and stores the findings. A check left
+  ``running`` by a crashed validator is taken over after ``STUCK`` seconds; answered and abandoned checks
+  are deleted after ``KEEP`` seconds.
+* **runscheduler** starts that process beside itself and keeps it running (``ValidatorProcess``: the clock
+  job ``eforms-rules`` that ``notices.export.jobs`` registers, unless ``EFORMS_CHECKS_IN_SCHEDULER`` is
+  false), rather than compiling in its own process: Saxon holds Python's GIL while it compiles (measured:
+  one stretch of 8.5 s), which would stall the reminder senders' threads. The child stops with the
+  scheduler (SIGTERM at exit) and on its own when the scheduler is gone (its parent process changes).
 
 A validator not seen for ``ALIVE`` seconds is taken for gone.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 import uuid
 
@@ -208,11 +216,56 @@ class Validator:
         self._seen = time.monotonic()
 
 
+class ValidatorProcess:
+    """``manage.py eforms_validator`` as a child of this process (the scheduler), started again if it exits
+    (not more often than every ``RETRY_PREPARE`` s) and stopped when this process exits."""
+
+    def __init__(self):
+        self.process: subprocess.Popen | None = None
+        self._started = 0.0
+        self._hooked = False
+
+    def ensure(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            return
+        if self.process is not None:
+            if time.monotonic() - self._started < RETRY_PREPARE:
+                return
+            log.warning("the eForms validator process exited (%s); starting it again", self.process.returncode)
+        command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "eforms_validator", "--parent",
+                   str(os.getpid())]
+        self.process = subprocess.Popen(command, cwd=settings.BASE_DIR)
+        self._started = time.monotonic()
+        log.info("started the eForms validator process %s", self.process.pid)
+        if not self._hooked:
+            atexit.register(self.stop)
+            self._hooked = True
+
+    def stop(self, timeout: float = 30) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout)
+
+
 _this_process: Validator | None = None
+_child: ValidatorProcess | None = None
+
+
+def child() -> ValidatorProcess:
+    """The validator process this process (the scheduler) keeps running beside itself."""
+    global _child
+    if _child is None:
+        _child = ValidatorProcess()
+    return _child
 
 
 def validator() -> Validator:
-    """This process's validator (the scheduler's clock job and ``manage.py eforms_validator`` use it)."""
+    """This process's validator (``manage.py eforms_validator``)."""
     global _this_process
     if _this_process is None:
         _this_process = Validator()

@@ -1,8 +1,10 @@
 """The export's jobs on the scheduler's clock (``notices.clock``; ``runscheduler`` runs them):
 
-* ``eforms-rules`` (every ``EFORMS_CHECK_TICK`` s, unless ``EFORMS_CHECKS_IN_SCHEDULER`` is false): this
-  process's validator (``notices.export.checks``). Its first run compiles the publishers' rules, so they
-  are ready ahead of need; then it answers the checks pages and the API ask for.
+* ``eforms-rules`` (every 5 s, unless ``EFORMS_CHECKS_IN_SCHEDULER`` is false): keeps the validator
+  (``manage.py eforms_validator``, ``notices.export.checks``) running as a child of the scheduler. Its
+  first run starts it, so the publishers' rules are compiled ahead of need, in a process of their own (the
+  compile holds Python's GIL for seconds: in the scheduler's process it would stall the reminder senders);
+  then the validator answers the checks pages and the API ask for.
 * ``eforms-ted-refresh`` (every ``EFORMS_TED_REFRESH`` s, when ``TED_ESENDER_TOKEN`` is set): asks TED what
   became of each submitted notice (published with its publication number, stopped, not published).
 
@@ -22,7 +24,8 @@ TED_JOB_ID = "eforms-ted-refresh"
 def answer_checks(stopping) -> None:
     from notices.export import checks
 
-    checks.validator().tick(stopping)
+    if not stopping():
+        checks.child().ensure()
 
 
 def refresh_submissions(stopping) -> None:
@@ -35,7 +38,7 @@ clock.register(
     clock.Job(
         RULES_JOB_ID,
         run=answer_checks,
-        seconds=lambda: settings.EFORMS_CHECK_TICK,
+        seconds=lambda: 5,
         enabled=lambda: settings.EFORMS_CHECKS_IN_SCHEDULER,
     )
 )

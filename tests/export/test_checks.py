@@ -125,8 +125,9 @@ def test_a_check_asked_by_the_api_is_answered_by_the_validator_with_each_rule_by
 @pytest.mark.schematron
 def test_runscheduler_compiles_the_rules_at_start_and_answers_checks(rules, transactional_db, buyer, staff,
                                                                      settings, tmp_path):
-    """A real ``manage.py runscheduler``: it compiles the rules before anything asks (from the cache of
-    transpiled rules this session made), says it is ready, and answers a check made here."""
+    """A real ``manage.py runscheduler``: its validator process compiles the rules before anything asks
+    (from the cache of transpiled rules this session made), says it is ready, and answers a check made
+    here; it stops with the scheduler."""
     from django.db import connection
 
     from tests.scheduler.conftest import database_url
@@ -160,8 +161,24 @@ def test_runscheduler_compiles_the_rules_at_start_and_answers_checks(rules, tran
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=60)
-    assert code == 0, log.read_text(errors="replace")
-    assert "eForms rules ready" in log.read_text(errors="replace")
+    output = log.read_text(errors="replace")
+    assert code == 0, output
+    assert "started the eForms validator process" in output and "eForms rules ready" in output
+    # The rules were compiled in the validator, a child of the scheduler, which stopped with it.
+    assert row.name.split(":")[1] != str(process.pid)
+    assert not RuleValidator.objects.exists(), output
+
+
+@pytest.mark.schematron
+def test_a_validator_whose_scheduler_is_gone_stops(rules, transactional_db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    printed = StringIO()
+    call_command("eforms_validator", "--parent", str(os.getppid() + 1_000_000), "--tick", "0.01", stdout=printed)
+    assert "the process that started this validator is gone: stopping" in printed.getvalue()
+    assert not RuleValidator.objects.exists()
 
 
 @pytest.mark.schematron
