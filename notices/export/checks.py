@@ -38,6 +38,7 @@ import time
 import uuid
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -82,6 +83,8 @@ def ask(xml: bytes, kind: str, *, context: dict | None = None, wait: float | Non
         raise ValueError(f"unknown kind {kind!r}")
     if not ready():
         raise RulesNotReady()
+    if transaction.get_connection().in_atomic_block:
+        raise RuntimeError("checks.ask() inside a transaction: the validator would not see the check")
     row = RuleCheck.objects.create(kind=kind, xml=xml, context=context or {})
     wait = settings.EFORMS_CHECK_WAIT if wait is None else wait
     deadline = time.monotonic() + wait
