@@ -488,7 +488,8 @@ def officer_draft(request, draft_id: int):
             except errors.Conflict as exc:
                 forms.general.append(exc.message)
     return render(
-        request, "officer/edit.html", {"forms": forms, "draft": draft, "mode": "draft", "eforms": eforms}, status=status
+        request, "officer/edit.html", {"forms": forms, "draft": draft, "mode": "draft", "eforms": eforms},
+        status=status,
     )
 
 
@@ -529,7 +530,8 @@ def officer_notice(request, notice_id: int):
                 forms.general.append(exc.message)
     return render(
         request, "officer/edit.html",
-        {"forms": forms, "draft": draft, "notice": draft.notice, "mode": "published", "eforms": eforms}, status=status,
+        {"forms": forms, "draft": draft, "notice": draft.notice, "mode": "published", "eforms": eforms},
+        status=status,
     )
 
 
