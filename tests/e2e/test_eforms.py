@@ -82,3 +82,8 @@ def test_an_officer_sees_each_failed_rule_beside_its_field_then_downloads_the_xm
         assert ted.errors == []
     page.locator(".eforms-status").scroll_into_view_if_needed()
     look(page, "officer-eforms-submitted")
+
+    page.click("text=Näin lataat sen Hilmaan")
+    assert page.locator("h1").inner_text() == "Ilmoituksen lataaminen Hilmaan"
+    assert page.locator("ol.steps li").count() == 5
+    look(page, "officer-eforms-hilma")
