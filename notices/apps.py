@@ -6,5 +6,7 @@ class NoticesConfig(AppConfig):
     verbose_name = "Notices"
 
     def ready(self):
-        # Registers the polling job with notices.clock, which the scheduler's clock runs.
+        # Register the polling job and the eForms export's jobs with notices.clock, which the scheduler's
+        # clock runs.
         from notices import polling  # noqa: F401
+        from notices.export import jobs  # noqa: F401

@@ -2,8 +2,8 @@
 
 The services (search, officers, following a notice, tokens) raise these; each delivery turns them into
 its own form: the REST API into its one error body with a status (``notices/api/errors.py``: NotFound is
-404, Invalid 422 with each field's path, RateLimited 429 with ``Retry-After``...), the pages into a message
-beside the field. ``fields`` is a list of ``FieldError(path, message)``: a body field's path starts at the
+404, Invalid 422 with each field's path, RateLimited 429 and Unavailable 503 with ``Retry-After``...), the
+pages into a message beside the field. ``fields`` is a list of ``FieldError(path, message)``: a body field's path starts at the
 JSON body's root (``("deadlines", 0, "at")``), a query parameter's is ``("query", name)``.
 """
 
@@ -52,6 +52,15 @@ class Invalid(ServiceError):
 
     def __init__(self, message: str = "The request has problems; see fields.", *, fields=(), headers=None):
         super().__init__(message, fields=fields, headers=headers)
+
+
+class Unavailable(ServiceError):
+    """Cannot be answered right now, through no fault of the request (what is needed is still being
+    prepared): come back in ``wait`` seconds."""
+
+    def __init__(self, message: str, *, wait: int = 60):
+        super().__init__(message, headers={"Retry-After": str(wait)})
+        self.wait = wait
 
 
 class RateLimited(ServiceError):

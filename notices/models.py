@@ -607,3 +607,48 @@ class EformsNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.notice_uuid}-{self.version_id} ({self.state})"
+
+
+class RuleCheck(models.Model):
+    """One eForms notice to be checked by the publishers' rules, asked for by a web request or the API and
+    answered by the one process that holds the rules compiled (``notices.export.checks``): the database
+    is the queue, so no web worker ever compiles the rules."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"  # the rules could not be run on it; see error
+
+    kind = models.CharField(max_length=10, help_text="national or eu")
+    xml = models.BinaryField()
+    context = models.JSONField(default=dict, blank=True, help_text="The officer's content, to map findings")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    findings = models.JSONField(default=list, blank=True, help_text="Each failed rule (Finding.as_json())")
+    seconds = models.JSONField(default=dict, blank=True, help_text="What the schema and the rules took")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"rule check {self.pk} ({self.kind}, {self.state})"
+
+
+class RuleValidator(models.Model):
+    """A process that answers ``RuleCheck``s (``runscheduler`` or ``manage.py eforms_validator``): when it
+    started, when its rules were compiled (null while it compiles them) and when it was last seen."""
+
+    name = models.CharField(max_length=200, unique=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+    rules = models.JSONField(default=dict, blank=True, help_text="Rule set -> hash of the rules compiled")
+    error = models.TextField(blank=True, help_text="Why the rules could not be compiled")
+
+    def __str__(self) -> str:
+        return self.name

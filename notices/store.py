@@ -5,6 +5,12 @@ version, lots, deadlines and contacts. It is idempotent (the same record twice c
 what changed, so reminders can follow: a new notice, deadlines moved (old and new), added or removed,
 a cancellation. Receivers of ``notice_changed`` run inside the same transaction, so a reminder plan can
 never disagree with the deadlines it was planned from.
+
+One notice, two origins: an eForms record whose notice id (BT-701, or the id its change notice names) is
+one an officer's notice was exported with (``EformsNotice``/``DraftEforms``) is TED's or Hilma's published
+copy of that notice. It attaches to the officer's notice as a version with outcome ``attached`` (its
+bytes kept, the notice itself unchanged: the officer's stays the editable one) instead of becoming a
+second notice; TED's copy also marks the submission published, with its publication number.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import re
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +36,8 @@ from notices.models import (
     BuyerIdentifier,
     ContactPoint,
     Deadline,
+    DraftEforms,
+    EformsNotice,
     Lot,
     Notice,
     NoticeOrigin,
@@ -43,6 +53,7 @@ notice_changed = Signal()
 # Deadlines that decide whether a call is still open (and so the listing order).
 
 NEW, UPDATED, UNCHANGED, STALE = "new", "updated", "unchanged", "stale"
+ATTACHED = "attached"  # a published copy of an officer's exported notice, kept with it (module docstring)
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,7 @@ def save_many(entries: Sequence[Entry]) -> list[Change | Exception]:
     results: list[Change | DatabaseError | None] = [None] * len(entries)
     named = Counter(key for entry in entries for key in _keys(entry))
     stored = _stored(entries)
+    officers = _officers_of(entries)
     run: list[int] = []
 
     def flush():
@@ -171,7 +183,9 @@ def save_many(entries: Sequence[Entry]) -> list[Change | Exception]:
         key = (entry.source, entry.record.source_id)
         # (A record with aliases may be a notice stored under another id: it is looked up like an update.)
         independent = entry.record.changes is None and not entry.record.aliases
-        if independent and key not in stored and named[key] == 1:
+        if independent and key not in stored and named[key] == 1 and not (
+            officers and officers.keys() & _exported_ids(entry)
+        ):
             run.append(index)  # new, and independent of every other entry: order does not matter
         else:
             flush()  # what came before is written before this one, as save() one by one would
@@ -246,6 +260,10 @@ def save_buyer(record: BuyerRecord, *, origin: str) -> Buyer:
 
 def _save(entry: Entry) -> Change:
     record, digest = entry.record, entry.encoded.digest
+    officers = _officers_of([entry])
+    if officers:
+        ids = _exported_ids(entry)
+        return _attach(entry, next(officers[key] for key in ids if key in officers))
     notice = _find_notice(record, entry.source)
     if notice is None:
         return _create([entry])[0]
@@ -286,6 +304,76 @@ def _save(entry: Entry) -> Change:
     _insert_versions([change.version])
     notice_changed.send(sender=Notice, change=change)
     return change
+
+
+def _exported_ids(entry: Entry) -> list[uuid.UUID]:
+    """The eForms notice ids (BT-701, and BT-758's) an eForms record could share with an officer's export."""
+    if entry.source != "eforms":
+        return []
+    found = []
+    for value in (entry.record.source_id, entry.record.changes):
+        try:
+            found.append(uuid.UUID(str(value or "")[:36]))
+        except ValueError:
+            pass
+    return found
+
+
+def _officers_of(entries: Sequence[Entry]) -> dict[uuid.UUID, int]:
+    """Exported eForms notice id -> the officer's public notice, for the ids these entries name."""
+    keys = list({key for entry in entries for key in _exported_ids(entry)})
+    found: dict[uuid.UUID, int] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for model in (DraftEforms, EformsNotice):
+            found.update(
+                model.objects.filter(notice_uuid__in=chunk, draft__notice__isnull=False)
+                .values_list("notice_uuid", "draft__notice_id")
+            )
+    return found
+
+
+_SUBTYPE = re.compile(rb'listName="notice-subtype">\s*([^<\s]+)')
+_PUBLICATION_ID = re.compile(rb"NoticePublicationID[^>]*>\s*([^<\s]+)")
+
+
+def _attach(entry: Entry, notice_id: int) -> Change:
+    """Keep a published copy of an officer's exported notice with the officer's notice (module docstring)."""
+    record = entry.record
+    notice = Notice.objects.get(pk=notice_id)
+    _add_origins([(notice.pk, entry.origin)], timezone.now())  # TED's or Hilma's address, beside ours
+    if notice.versions.filter(raw_hash=entry.raw.sha256).exists() or notice.versions.filter(
+        content_hash=entry.encoded.digest, changes__outcome=ATTACHED
+    ).exists():
+        return Change(notice, UNCHANGED)
+    data = entry.raw.data
+    subtype = _SUBTYPE.search(data)
+    kind = "national" if subtype and subtype.group(1).startswith(b"E") else "eu"
+    number = _PUBLICATION_ID.search(data)
+    number = number.group(1).decode("ascii", "replace")[:40] if number else ""
+    now = timezone.now()
+    changes = {
+        "outcome": ATTACHED, "kind": kind, "source": entry.source, "source_id": record.source_id,
+        "changes": record.changes, "version": record.version, "publication_number": number or None,
+    }
+    version = _version(entry, notice, (notice.versions.aggregate(n=Max("number"))["n"] or 0) + 1, now, changes)
+    _insert_versions([version])
+    try:
+        own = uuid.UUID(record.source_id[:36])
+    except ValueError:
+        own = None
+    if kind == "eu" and own is not None:
+        # TED published what was submitted to it.
+        submitted = EformsNotice.objects.filter(
+            kind="eu", notice_uuid=own, version_id=record.version or "01", state__in=("submitted", "exported"),
+        )
+        for row in submitted:
+            row.state, row.state_changed_at = "published", now
+            row.publication_number = row.publication_number or number
+            if record.published_at and row.publication_date is None:
+                row.publication_date = record.published_at.date()
+            row.save(update_fields=["state", "state_changed_at", "publication_number", "publication_date"])
+    return Change(notice, ATTACHED, version=version)
 
 
 def _create(entries: list[Entry]) -> list[Change]:
@@ -357,7 +445,8 @@ def _insert_versions(versions: list[NoticeVersion]) -> None:
     for version in versions:
         version.pk = ids[(version.notice_id,)]
         version._state.adding, version._state.db = False, db.alias
-    current = [v for v in versions if v.changes.get("outcome") != STALE]  # a stale version is history only
+    # A stale version is history only; a published copy of an officer's notice is kept beside it.
+    current = [v for v in versions if v.changes.get("outcome") not in (STALE, ATTACHED)]
     for version in current:
         version.notice.current_version = version
     if current:

@@ -122,6 +122,7 @@ api.add_router("/", notices_router)
 api.add_router("/", officer_router)
 api.add_router("/", scheduler_router)
 api.add_router("/", "notices.api.sources.router")  # GET /api/sources (scheduled sources, staff)
+api.add_router("/", "notices.api.eforms.router")  # /api/officer/{notices,drafts}/{id}/eforms... (the eForms export)
 
 
 # Last: any other path under /api/ is a 404 in the error shape too (not Django's HTML page).

@@ -191,6 +191,13 @@ SCHXSLT_TRANSPILER = env.string("SCHXSLT_TRANSPILER", str(_SHARED / "tools" / "s
 # Transpiled rules (XSLT), one folder per hash of the rules and the transpiler: made once, ahead of need
 # (manage.py warm_eforms_rules), by a long-lived process, never in a web request.
 EFORMS_RULES_CACHE_DIR = env.string("EFORMS_RULES_CACHE_DIR", str(VAR_DIR / "cache" / "eforms-rules"))
+# The rules are compiled (~1 GB, 8-20 s) in one long-lived process that answers the checks pages and the API
+# ask for through the database (notices.export.checks): manage.py eforms_validator, which runscheduler
+# starts beside itself unless this is false.
+EFORMS_CHECKS_IN_SCHEDULER = env.boolean("EFORMS_CHECKS_IN_SCHEDULER", True)
+EFORMS_CHECK_TICK = env.integer("EFORMS_CHECK_TICK", 1)  # seconds between the validator's looks for checks
+EFORMS_CHECK_WAIT = env.integer("EFORMS_CHECK_WAIT", 20)  # seconds a page or API call waits for its answer
+EFORMS_TED_REFRESH = env.integer("EFORMS_TED_REFRESH", 900)  # seconds between asking TED about submissions
 TED_ESENDER_URL = env.string("TED_ESENDER_URL", "https://api.ted.europa.eu").rstrip("/")  # /v3/notices/submit
 TED_ESENDER_TOKEN = env.string("TED_ESENDER_TOKEN")  # the API key, sent as "Authorization: Bearer ..."
 TED_ESENDER_TIMEOUT = env.integer("TED_ESENDER_TIMEOUT", 60)  # seconds per request

@@ -26,6 +26,7 @@ CODES = {
     422: "validation_error",
     429: "rate_limited",
     500: "server_error",
+    503: "unavailable",
 }
 STATUS = {
     errors.BadRequest: 400,
@@ -35,6 +36,7 @@ STATUS = {
     errors.Conflict: 409,
     errors.Invalid: 422,
     errors.RateLimited: 429,
+    errors.Unavailable: 503,
 }
 
 

@@ -8,8 +8,14 @@
 * ``validate``: XML Schema (lxml) and Schematron (SchXslt2 + Saxon-HE) by the SDK's and Hilma's own files,
   the rules transpiled once into a cache; findings mapped back to the officer's fields, in fi/sv/en.
 * ``service``: the database side: ids given at first export, ``EformsNotice`` rows, check and submit.
+* ``checks``: where the rules run: pages and the API ask the one long-lived process that holds them
+  compiled (the scheduler's job or ``manage.py eforms_validator``) through the database; a web request
+  never compiles them.
+* ``jobs``: the clock's jobs (the validator; asking TED about submitted notices), registered with
+  ``notices.clock`` at start (``notices.apps``), their work imported only when they run.
 * ``ted``: TED's eSender API (submit, validate, the validation report, the notice's state).
 
-Nothing here is imported by the delivery layer's modules at import time of Django apps; pages and the API
-call ``service``'s functions.
+Pages (``notices/web/export.py``) and the API (``notices/api/eforms.py``) call ``service``'s functions with
+``checks.ask`` as the rules. TED's and Hilma's published copies of an exported notice attach to the
+officer's notice in ``notices.store`` (one notice, two origins).
 """

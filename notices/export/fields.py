@@ -20,12 +20,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.utils import timezone
 from lxml import etree
 
 from notices.export import build
-from notices.export.validate import Finding, sdk_dir
+from notices.export.validate import Finding, labels, sdk_dir
 from notices.models import DraftEforms
+from notices.vocab import in_range
 
 EDITABLE = (
     "legal_basis", "national_legislation", "local_legal_basis", "procedure_type", "contract_nature",
@@ -51,6 +54,7 @@ PROCEDURE_TYPES = ("open", "restricted", "neg-w-call", "comp-dial", "innovation"
 AWARD_CRITERION_TYPES = ("price", "quality", "cost")
 _LOT_ID = re.compile(r"^LOT-\d{4}$")
 _NUTS3 = re.compile(r"^[A-Z]{2}[0-9A-Z]{3}$")
+_url = URLValidator(schemes=["http", "https"])
 
 
 # ---------------------------------------------------------------------- the row and its defaults
@@ -115,9 +119,11 @@ def start_after_closing(content: dict):
     for deadline in content.get("deadlines") or []:
         if deadline.get("kind") in ("tender", "participation"):
             try:
-                closing.append(build.instant(deadline.get("at")).date())
-            except (TypeError, ValueError):
-                pass
+                at = build.instant(deadline.get("at"))
+            except (TypeError, ValueError, OverflowError):
+                continue
+            if in_range(at):  # an instant outside the gate's years is the officer's to mend, not a default's
+                closing.append(at.date())
     if not closing:
         return None
     day = max(closing) + dt.timedelta(days=30)
@@ -203,6 +209,12 @@ def check(row) -> list[Finding]:
                               "procurement-legislation or defence-legislation",
                               "procurement-legislation tai defence-legislation",
                               "procurement-legislation eller defence-legislation"))
+    if row.submission_url:
+        try:
+            _url(row.submission_url)
+        except DjangoValidationError:
+            found.append(_finding("TRACKER-URL", ("eforms", "submission_url"), "an http or https link",
+                                  "http- tai https-linkki", "en http- eller https-länk"))
     languages = row.tender_languages or []
     if not isinstance(languages, list) or any(lang not in build.LANGUAGES for lang in languages):
         found.append(_finding("TRACKER-LANGUAGE", ("eforms", "tender_languages"),
@@ -250,7 +262,7 @@ def problems(content: dict, row, kind: str | None = None) -> list[Finding]:
             if deadline.get("kind") == "opening":
                 found.append(Finding(
                     rule="TRACKER-E3-OPENING", severity="WARN", location="", field="BT-132(d)-Lot",
-                    path=("deadlines", i, "at"),
+                    labels=labels("BT-132(d)-Lot"), path=("deadlines", i, "at"),
                     messages={"fi": "Kansallisessa ilmoituksessa (E3) ei ole tarjousten avaamisen aikaa; se jätetään pois.",
                               "sv": "Ett nationellt meddelande (E3) har ingen tid för öppnande av anbud; den utelämnas.",
                               "en": "A national notice (E3) has no tender opening time; it is left out."},
@@ -302,6 +314,7 @@ _PROCEDURE = {
     "BT-728-Procedure": ("eforms", "performance_nuts"),
     "BT-5141-Procedure": ("eforms", "performance_nuts"),
     "BT-5071-Lot": ("eforms", "performance_nuts"),
+    "BT-728-Lot": ("eforms", "performance_nuts"),
     "BT-727-Lot": ("eforms", "performance_nuts"),
     "BT-5141-Lot": ("eforms", "performance_nuts"),
     "BT-105-Procedure": ("eforms", "procedure_type"),

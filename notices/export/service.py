@@ -8,14 +8,16 @@
   version of the officer's notice, the same for both kinds) and names the contract notice as
   ``<uuid>-01``. Exporting again rewrites an ``exported`` row; a row TED refused (validation failed,
   error) is followed by the next version (BT-757 ``02``...), and one TED accepted is never rewritten.
-* ``check(draft, kind)`` -> ``validate.Report``: the export's own checks (``fields.problems``), the XML
-  Schema and the publisher's Schematron rules, each finding mapped to the officer's field. Stores
-  nothing; uses the stored ids, or throwaway ones before the first export.
+* ``check(draft, kind, rules=...)`` -> ``validate.Report``: the export's own checks (``fields.problems``),
+  the XML Schema and the publisher's Schematron rules, each finding mapped to the officer's field. Stores
+  nothing; uses the stored ids, or throwaway ones before the first export. ``rules`` runs the rules: in
+  this process by default (commands, tests, the validator); pages and the API pass ``checks.ask``.
 * ``submit(draft, user=...)`` -> ``EformsNotice``: an EU notice to TED's eSender API, after a clean
   ``check``; the row's state says what TED did (submitted, validation failed with the report as findings,
   error); ``refresh(row)`` asks TED again (published, with the publication number).
-* ``officer_notice_for(notice_id)``: the officer's ``Notice`` an eForms notice id (BT-701) belongs to, for
-  attaching TED's published copy to the officer's notice when polling brings it back.
+* ``refresh_submitted()``: ``refresh`` every submitted notice (the clock's ``eforms-ted-refresh`` job).
+* ``officer_notice_for(notice_id)``: the officer's ``Notice`` an eForms notice id (BT-701) belongs to. (The
+  store does the same look-up itself when TED's or Hilma's copy arrives: it may not import this layer.)
 
 Hilma's submission interface is not described anywhere available here: national notices are exported for
 the officer to upload in Hilma.
@@ -106,8 +108,8 @@ def _ids(draft: Draft, row: DraftEforms, *, keep: bool) -> DraftEforms:
 
 
 def _notice(draft: Draft, row: DraftEforms, kind: str, *, now: dt.datetime, notice_uuid, reason: str,
-            version_id: str = "01") -> build.Notice:
-    content = draft.payload or {}
+            version_id: str = "01", content: dict | None = None) -> build.Notice:
+    content = (draft.payload or {}) if content is None else content
     change = build.Change(f"{row.notice_uuid}-01", reason) if reason else None
     return build.Notice(
         kind=kind,
@@ -168,18 +170,24 @@ def filename(notice: EformsNotice) -> str:
 # ---------------------------------------------------------------------- check
 
 
-def check(draft: Draft, kind: str, *, now: dt.datetime | None = None) -> validate.Report:
-    """Everything TED's or Hilma's rules would say about the draft's notice now, by field. Stores nothing."""
+def check(draft: Draft, kind: str, *, now: dt.datetime | None = None, content: dict | None = None,
+          rules=None) -> validate.Report:
+    """Everything TED's or Hilma's rules would say about the draft's notice now, by field. Stores nothing.
+
+    ``content``: check this instead of the draft's stored content (a correction not yet published).
+    ``rules(xml, kind, context=...)`` runs the publishers' rules: ``validate.check`` in this process by
+    default; pages and the API pass ``checks.ask``, which asks the process that holds them compiled."""
     if kind not in build.KINDS:
         raise ExportError(f"unknown kind {kind!r}: national or eu")
     now = now or timezone.now()
+    rules = rules or validate.check
     row = DraftEforms.objects.filter(draft=draft).first() or fields.of(draft)
     row = _ids(draft, row, keep=False)
     _based_on, reason = _which(draft)
     notice_uuid = uuid.uuid4() if reason else row.notice_uuid
-    content = draft.payload or {}
-    xml = build.build(_notice(draft, row, kind, now=now, notice_uuid=notice_uuid, reason=reason))
-    report = validate.check(xml, kind, context=content)
+    content = (draft.payload or {}) if content is None else content
+    xml = build.build(_notice(draft, row, kind, now=now, notice_uuid=notice_uuid, reason=reason, content=content))
+    report = rules(xml, kind, context=content)
     report.findings[:0] = fields.problems(content, row, kind)
     return report
 
@@ -187,12 +195,11 @@ def check(draft: Draft, kind: str, *, now: dt.datetime | None = None) -> validat
 # ---------------------------------------------------------------------- TED
 
 
-def submit(draft: Draft, *, user=None, now: dt.datetime | None = None, client=None) -> EformsNotice:
-    """Send the draft's EU notice to TED (after a clean check); the returned row says what TED did."""
-
-
+def submit(draft: Draft, *, user=None, now: dt.datetime | None = None, client=None, rules=None) -> EformsNotice:
+    """Send the draft's EU notice to TED (after a clean check, ``rules`` as for ``check``); the returned
+    row says what TED did."""
     now = now or timezone.now()
-    report = check(draft, "eu", now=now)
+    report = check(draft, "eu", now=now, rules=rules)
     if not report.ok:
         raise ExportError("The notice does not pass TED's rules; see the findings.", report.errors)
     notice = export(draft, "eu", now=now)
@@ -241,6 +248,19 @@ def refresh(notice: EformsNotice, *, now: dt.datetime | None = None, client=None
         except ValueError:
             pass
     return _state(notice, state, now)
+
+
+def refresh_submitted(*, now: dt.datetime | None = None, client=None, stopping=lambda: False) -> int:
+    """``refresh`` every notice TED has accepted and not yet published (the clock's ``eforms-ted-refresh``
+    job); returns how many were asked about."""
+    client = client or ted.Client()
+    asked = 0
+    for notice in EformsNotice.objects.filter(state=EformsNotice.State.SUBMITTED).order_by("state_changed_at"):
+        if stopping():
+            break
+        refresh(notice, now=now, client=client)
+        asked += 1
+    return asked
 
 
 def _state(notice: EformsNotice, state: str, now: dt.datetime, **changes) -> EformsNotice:

@@ -21,7 +21,8 @@
   covers the transpiler, every ``.sch`` file and the SDK path; a change of rules makes a new folder.
   Compiled stylesheets live in the process that compiled them (``warm()``): call it in the long-lived
   validator process or the scheduler at start (``manage.py warm_eforms_rules`` does both steps), never in
-  a web request. ``check()`` compiles on first need in whatever process calls it.
+  a web request. ``check()`` compiles on first need in whatever process calls it: pages and the API never
+  call it, they ask the process that holds the rules compiled (``notices.export.checks``).
 * **Findings.** Each failed rule becomes a ``Finding``: the rule id, its severity, where in the XML it
   fired, the eForms field it concerns (the rule's ``diagnostics`` reference, or for Hilma's rules the field
   named in the rule id), that field's label in Finnish, Swedish and English from the SDK's
@@ -87,6 +88,14 @@ class Finding:
             data["label"] = self.label(language)
             data["text"] = self.message(language)
         return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> Finding:
+        """The finding ``as_json()`` gave (a validator's answer, a stored TED report)."""
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        path = known.get("path")
+        known["path"] = tuple(path) if path is not None else None
+        return cls(**known)
 
 
 @dataclass
@@ -346,6 +355,7 @@ def warm(kinds=KINDS, subtypes: dict | None = None) -> dict[str, float]:
         rules = rule_sets(kind, subtypes[kind])
         for phase in rules.phases:
             _validator(rules.name, phase)
+        rule_fields(rules.name)  # kept beside the XSLT: reading a report later parses no rule file
     return {k: v for k, v in TIMINGS.items() if before.get(k) != v}
 
 

@@ -34,6 +34,8 @@ class Tally:
         text = f"new: {c[store.NEW]}, updated: {c[store.UPDATED]}, unchanged: {c[store.UNCHANGED]}"
         if c[store.STALE]:
             text += f", older versions kept: {c[store.STALE]}"
+        if c[store.ATTACHED]:
+            text += f", published copies of officers' notices: {c[store.ATTACHED]}"
         return text + f", rejected: {c['rejected']}"
 
 

@@ -227,6 +227,9 @@ def _version(v) -> dict:
 
     if changes.get("outcome") == "stale":
         lines.append(_("older than the version in force; kept for the record"))
+    if changes.get("outcome") == "attached":  # TED's or Hilma's published copy of an officer's notice
+        where = "TED" if changes.get("kind") == "eu" else "Hilma"
+        lines.append(_("the copy published in %(where)s; the notice here is unchanged") % {"where": where})
     if changes.get("cancelled"):
         lines.append(_("the notice was cancelled"))
     for c in changes.get("moved", []):

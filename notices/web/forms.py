@@ -219,7 +219,10 @@ class DeadlineForm(forms.Form):
 
 
 class LotForm(forms.Form):
-    id = forms.CharField(label=_("Lot identifier"), max_length=100, required=False)
+    id = forms.CharField(
+        label=_("Lot identifier"), max_length=100, required=False,
+        help_text=_("As eForms names lots: LOT-0001, LOT-0002… (TED's and Hilma's copies keep it)"),
+    )
     title = forms.CharField(label=_("Lot title"), max_length=500, required=False)
     cpv = forms.CharField(label=_("Lot CPV codes"), max_length=200, required=False)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from notices.web import feeds, views
+from notices.web import export, feeds, views
 
 app_name = "notices"
 urlpatterns: list = [
@@ -20,4 +20,11 @@ urlpatterns: list = [
     path("officer/drafts/<int:draft_id>/preview.pdf", views.officer_preview_pdf, name="officer_preview_pdf"),
     path("officer/notices/<int:notice_id>/", views.officer_notice, name="officer_notice"),
     path("officer/notices/<int:notice_id>/cancel/", views.officer_cancel, name="officer_cancel"),
+    # The eForms export (notices/web/export.py).
+    path("officer/drafts/<int:draft_id>/eforms.xml", export.download, name="officer_draft_eforms_xml"),
+    path("officer/drafts/<int:draft_id>/eforms/hilma/", export.hilma, name="officer_draft_eforms_hilma"),
+    path("officer/notices/<int:notice_id>/eforms.xml", export.download, name="officer_eforms_xml"),
+    path("officer/notices/<int:notice_id>/eforms/hilma/", export.hilma, name="officer_eforms_hilma"),
+    path("officer/notices/<int:notice_id>/eforms/submit/", export.submit, name="officer_eforms_submit"),
+    path("officer/notices/<int:notice_id>/eforms/refresh/", export.refresh, name="officer_eforms_refresh"),
 ]

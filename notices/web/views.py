@@ -39,6 +39,7 @@ from notices.display import (
 )
 from notices.models import Buyer, Deadline, Draft, Notice
 from notices.vocab import KIND_ORDER, LANGUAGES, natural_key
+from notices.web import export
 from notices.web.errors import Missing, bad_request_page
 from notices.web.forms import (
     PAGE_SIZE,
@@ -344,6 +345,9 @@ def _history(notice: Notice) -> list[dict]:
         items = []
         if changes.get("outcome") == store.STALE:
             items.append({"type": "stale"})
+        if changes.get("outcome") == store.ATTACHED:  # TED's or Hilma's published copy of the officer's notice
+            items.append({"type": "attached", "where": "TED" if changes.get("kind") == "eu" else "Hilma",
+                          "number": changes.get("publication_number") or ""})
         if changes.get("cancelled"):
             items.append({"type": "cancelled"})
         for c in changes.get("moved", []):
@@ -543,12 +547,16 @@ def officer_draft(request, draft_id: int):
     if request.method == "POST" and action == "copy":
         return _copy(request, draft.pk)
     forms = OfficerForms(request.POST or None, payload=draft.payload)
+    eforms = export.EformsPart(request.POST or None, draft, forms)
     status = 200
     if request.method == "POST":
         status = 400
-        if forms.is_valid():
+        if all([forms.is_valid(), eforms.is_valid()]):
             try:
                 draft = _service(officers.update_draft, request.user, draft.pk, forms.payload())
+                eforms.save()
+                if action in export.CHECKS:  # findings beside their fields (Invalid), or a message
+                    export.check(request, draft, forms, eforms, action)
                 if action == "validate":
                     _service(officers.validate_draft, request.user, draft.pk)
                     messages.success(request, _("The notice has no problems: it can be published."))
@@ -565,7 +573,10 @@ def officer_draft(request, draft_id: int):
                 forms.show(exc.fields)
             except errors.Conflict as exc:
                 forms.general.append(exc.message)
-    return render(request, "officer/edit.html", {"forms": forms, "draft": draft, "mode": "draft"}, status=status)
+    return render(
+        request, "officer/edit.html", {"forms": forms, "draft": draft, "mode": "draft", "eforms": eforms},
+        status=status,
+    )
 
 
 @officer_required
@@ -576,15 +587,20 @@ def officer_notice(request, notice_id: int):
     if request.method == "POST" and request.POST.get("action") == "copy":
         return _copy(request, draft.pk)
     forms = OfficerForms(request.POST or None, payload=draft.payload)
+    eforms = export.EformsPart(request.POST or None, draft, forms)
     status = 200
     if request.method == "POST":
         status = 400
         action = request.POST.get("action", "correct")
         if draft.state != Draft.State.PUBLISHED:
             forms.general.append(_("This notice is cancelled; it can no longer be corrected."))
-        elif forms.is_valid():
+        elif all([forms.is_valid(), eforms.is_valid()]):
             try:
-                if action == "validate":
+                eforms.save()
+                if action in export.CHECKS:  # the correction as typed; findings beside their fields
+                    export.check(request, draft, forms, eforms, action, content=export.typed(draft, forms))
+                    status = 200
+                elif action == "validate":
                     _service(officers.check_correction, request.user, notice_id, forms.payload())
                     messages.success(request, _("The correction has no problems: it can be published."))
                     status = 200
@@ -602,7 +618,8 @@ def officer_notice(request, notice_id: int):
                 forms.general.append(exc.message)
     return render(
         request, "officer/edit.html",
-        {"forms": forms, "draft": draft, "notice": draft.notice, "mode": "published"}, status=status,
+        {"forms": forms, "draft": draft, "notice": draft.notice, "mode": "published", "eforms": eforms},
+        status=status,
     )
 
 

@@ -22,6 +22,7 @@ from notices.models import Notice
 from scheduler.models import Subscription
 from tests.api.conftest import buyer_record, save, user_with_token
 from tests.api.test_officers import call
+from tests.export.conftest import schema_validator  # noqa: F401 - a fixture: the eForms checks get answers
 
 EXAMPLES = 15
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -29,7 +30,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 @pytest.mark.parametrize("who", ["officer", "anonymous"])
 @pytest.mark.django_db(transaction=True)
-def test_the_api_answers_as_its_schema_says(live_server, who):
+def test_the_api_answers_as_its_schema_says(live_server, who, schema_validator):  # noqa: F811
     now = dt.datetime.now(dt.UTC)
     for n in range(1, 6):
         save(f"st-{n}", deadlines=[("tender", now + dt.timedelta(days=n)), ("questions", now + dt.timedelta(days=n - 0.5))])

@@ -104,3 +104,56 @@ def rules(tmp_path_factory):
         timings = validate.warm()
         print("\nSchematron transpile/compile:", {k: round(v, 2) for k, v in timings.items()})
         yield timings
+
+
+class ValidatorThread:
+    """A real ``notices.export.checks.Validator`` answering checks in a thread of this process, as the
+    scheduler's ``eforms-rules`` job does in ``runscheduler`` (the rules compiled once per session)."""
+
+    def __init__(self, name: str = "test-validator"):
+        import threading
+
+        from notices.export import checks
+
+        self.validator = checks.Validator(name=name)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        from django.db import connection
+
+        try:
+            while not self.stop.is_set():
+                self.validator.tick(self.stop.is_set)
+                self.stop.wait(0.02)
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.validator.prepare()
+        self.thread.start()
+        return self.validator
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(10)
+        self.validator.stop()
+
+
+@pytest.fixture
+def validator(rules, transactional_db):
+    """The validator with the publishers' real rules (SQLite pass: see ``rules``)."""
+    with ValidatorThread() as running:
+        yield running
+
+
+@pytest.fixture
+def schema_validator(transactional_db, monkeypatch):
+    """The validator running the XML Schema only: its Schematron rules are their own tests (test_rules,
+    SQLite pass), and compiling them costs seconds, so here they find nothing (as in test_ted)."""
+    from notices.export import validate
+
+    monkeypatch.setattr(validate, "check_rules", lambda *args, **kwargs: [])
+    monkeypatch.setattr(validate, "warm", lambda *args, **kwargs: {})
+    with ValidatorThread("schema-only") as running:
+        yield running

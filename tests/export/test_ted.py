@@ -149,3 +149,20 @@ def test_nothing_is_sent_when_the_notice_fails_the_rules(fake, monkeypatch, no_l
     with pytest.raises(service.ExportError) as refused:
         service.submit(no_lots, user=staff)
     assert refused.value.findings == [broken] and fake.requests == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_clocks_refresh_asks_ted_about_every_submitted_notice_and_only_those(fake, passing_check, no_lots,
+                                                                                ten_lots, staff):
+    fake.answers = {("POST", "/v3/notices/submit"): Answer(201, {"success": True, "validationReportUrl": "x"})}
+    first, second = service.submit(no_lots, user=staff), service.submit(ten_lots, user=staff)
+    service.export(no_lots, "national")  # exported only: nothing to ask TED
+    fake.answers[("GET", "/v3/notices")] = Answer(200, {"totalSize": 1, "content": [
+        {"id": str(first.notice_uuid), "versionId": "01", "status": "PUBLISHED", "publicationId": "111111-2027",
+         "publicationDate": "2027-09-09"}]})
+    assert service.refresh_submitted() == 2
+    asked = [r[2]["id"] for r in fake.requests if r[0] == "GET"]
+    assert sorted(asked) == sorted([str(first.notice_uuid), str(second.notice_uuid)])
+    states = dict(EformsNotice.objects.values_list("notice_uuid", "state").filter(kind="eu"))
+    assert states == {first.notice_uuid: "published", second.notice_uuid: "published"}  # the fake says so for any id
+    assert service.refresh_submitted() == 0  # nothing submitted is left

@@ -29,6 +29,7 @@ def test_runscheduler_polls_a_due_source(http_server, tmp_path):
         INGEST_ALLOW_PRIVATE_HOSTS="true",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
+        EFORMS_CHECKS_IN_SCHEDULER="false",  # not what this test is about: compiling the rules costs seconds
     )
     log = tmp_path / "runscheduler.log"
     with open(log, "wb") as out:

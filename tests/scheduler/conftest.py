@@ -50,6 +50,7 @@ def subprocess_env(server: SMTPServer, **extra) -> dict:
     env.update(server.env())
     # Only the dispatcher: other jobs registered through SCHEDULER_JOB_HOOKS (source polling) stay out.
     env.update(DATABASE_URL=database_url(), LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1", POLL_SOURCES="false")
+    env["EFORMS_CHECKS_IN_SCHEDULER"] = "false"  # compiling the eForms rules costs ~1 GB and seconds of CPU
     env["SCHEDULER_JOB_HOOKS"] = ""
     env.update({k: str(v) for k, v in extra.items()})
     return env

@@ -21,10 +21,12 @@ def register(scheduler):
 
 def test_it_registers_the_dispatchers_the_prepare_job_and_the_hooks(settings):
     settings.SCHEDULER_JOB_HOOKS = ["tests.scheduler.test_jobs.register"]
+    settings.EFORMS_CHECKS_IN_SCHEDULER = True  # the notices core's jobs (notices.clock) are added too
+    settings.TED_ESENDER_TOKEN = ""
     scheduler = BackgroundScheduler(timezone="UTC")
     jobs.configure(scheduler, [Dispatcher("a"), Dispatcher("b")], tick=0.5)
     by_id = {job.id: job for job in scheduler.get_jobs()}
-    assert set(by_id) == {"dispatch", "dispatch-1", "prepare", "poll-sources"}
+    assert set(by_id) == {"dispatch", "dispatch-1", "prepare", "poll-sources", "eforms-rules"}
     assert by_id["dispatch"].trigger.interval == dt.timedelta(seconds=0.5)
     assert by_id["dispatch"].max_instances == 1 and by_id["dispatch"].coalesce
     assert registered == [scheduler]

@@ -1,6 +1,7 @@
 """python manage.py warm_eforms_rules [--kind eu|national]: transpile the publishers' Schematron rules into
 the cache (EFORMS_RULES_CACHE_DIR) and compile them once, printing how long each step took. Run it when
-deploying (and in the long-lived process that validates, before it serves), never in a web request."""
+deploying: what lasts is the disk cache, so the validator (runscheduler's eforms-rules job, or
+manage.py eforms_validator; notices.export.checks) starts faster. Web requests never compile the rules."""
 
 from __future__ import annotations
 
