@@ -13,6 +13,8 @@ LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}  # each in it
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.string("TRACKER_VAR_DIR", str(BASE_DIR / "var")))
+# The publishers' own files (schemas, rules, labels, API descriptions), read where a checkout keeps them.
+_SHARED = BASE_DIR.parent / "shared"
 
 DEBUG = env.boolean("DEBUG", False)
 # SECRET_KEY from the environment; the embedded default keeps a random one in var/secret_key.
@@ -155,7 +157,9 @@ API_AUTH_FAILURE_WINDOW = env.integer("API_AUTH_FAILURE_WINDOW", 600)  # ...in t
 TED_API_URL = env.string("TED_API_URL", "https://api.ted.europa.eu").rstrip("/")  # POST {}/v3/notices/search
 TED_API_VERSION = env.string("TED_API_VERSION", "v3")  # the search path's version: /v3/notices/search
 TED_SCOPE = env.string("TED_SCOPE", "ALL")  # ALL: every notice; ACTIVE (TED's default) only active ones
-TED_API_SPEC = env.string("TED_API_SPEC")  # TED's OpenAPI description (YAML): checks a query's field names
+TED_API_SPEC = env.string(  # TED's OpenAPI description (YAML): checks a saved query's field names
+    "TED_API_SPEC", str(_SHARED / "realapi" / "ted-api-v3.yaml")
+)
 if not re.fullmatch(r"v[0-9]+", TED_API_VERSION):
     raise ImproperlyConfigured(f"TED_API_VERSION must be v3, v4...; not {TED_API_VERSION!r}")
 if TED_SCOPE not in ("ALL", "ACTIVE", "LATEST"):
@@ -184,7 +188,6 @@ PDF_RENDER_TIMEOUT = env.integer("PDF_RENDER_TIMEOUT", 20)  # seconds; a render 
 # --- eForms export, validation and TED submission (notices/export/) -----------------------------------
 # The publishers' rules: the eForms SDK (schemas, Schematron, field labels) and Hilma's national SDK, read
 # where they are, never copied; SchXslt2 turns the Schematron into XSLT that Saxon-HE (saxonche) runs.
-_SHARED = BASE_DIR.parent / "shared"
 EFORMS_SDK_DIR = env.string("EFORMS_SDK_DIR", str(_SHARED / "corpus" / "eforms-sdk-1.15.1"))
 HILMA_SDK_DIR = env.string("HILMA_SDK_DIR", str(_SHARED / "corpus" / "hilma-sdk"))
 SCHXSLT_TRANSPILER = env.string("SCHXSLT_TRANSPILER", str(_SHARED / "tools" / "schxslt2" / "transpile.xsl"))
