@@ -129,15 +129,17 @@ def generate(count: int, now: dt.datetime) -> float:
         # The tender deadline of the procedure (or of lot 1), and lot 2's later one for every fiftieth.
         c.execute(
             """
-            INSERT INTO notices_deadline (notice_id, lot, kind, at, needs_review, text, sequence, active)
+            INSERT INTO notices_deadline (notice_id, lot, kind, at, needs_review, review_reasons, text, sequence,
+              active)
             SELECT id, CASE WHEN next_deadline < closes_at THEN '1' ELSE '' END, 'tender', next_deadline,
-                   false, '', 0, true FROM notices_notice
+                   false, '[]', '', 0, true FROM notices_notice
             """
         )
         c.execute(
             """
-            INSERT INTO notices_deadline (notice_id, lot, kind, at, needs_review, text, sequence, active)
-            SELECT id, '2', 'tender', closes_at, false, '', 0, true FROM notices_notice
+            INSERT INTO notices_deadline (notice_id, lot, kind, at, needs_review, review_reasons, text, sequence,
+              active)
+            SELECT id, '2', 'tender', closes_at, false, '[]', '', 0, true FROM notices_notice
             WHERE next_deadline < closes_at
             """
         )
@@ -225,8 +227,11 @@ def main() -> None:
         open_list = "/api/notices?" + urlencode({"status": "open", "limit": 50})
         first = measure(port, open_list, 1, warmup=0)["body"]
         deep = first["next_cursor"]
-        for _ in range(20):  # 20 pages in, by cursor
-            deep = json.loads(get(port, open_list + "&" + urlencode({"cursor": deep}))[2])["next_cursor"]
+        for _ in range(20):  # 20 pages in, by cursor (fewer when a tiny run has fewer pages)
+            following = json.loads(get(port, open_list + "&" + urlencode({"cursor": deep}))[2])["next_cursor"]
+            if following is None:
+                break
+            deep = following
         scenarios = [
             ("health (no database)", "/api/health"),
             ("open, next deadline first, 50", open_list),
