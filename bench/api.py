@@ -186,9 +186,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="per scenario, after 10 warm-up requests")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""), help="default: $DATABASE_URL, else SQLite")
+    parser.add_argument(
+        "--keep", metavar="DIR", help="SQLite: build the data in DIR and keep it; a later run with the same DIR "
+        "and --count reuses it (the data takes minutes to build, a run of the scenarios much less)",
+    )
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    keep = Path(args.keep).resolve() if args.keep and not args.database_url else None
+    tmp = keep or Path(tempfile.mkdtemp(prefix="bench-api-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    stamp = tmp / f"bench-data-{args.count}"
     os.environ.update(TRACKER_VAR_DIR=str(tmp), DATABASE_URL=args.database_url, DEBUG="false", LOG_LEVEL="WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
     import django
@@ -200,9 +207,16 @@ def main() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as c:  # a clean schema in the given database
             c.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    call_command("migrate", verbosity=0)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    seconds = generate(args.count, now)
+    if keep is not None and stamp.exists():
+        seconds = float(stamp.read_text())  # the data of an earlier run, its deadlines relative to then
+    else:
+        if keep is not None:
+            (tmp / "tracker.sqlite3").unlink(missing_ok=True)
+        call_command("migrate", verbosity=0)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        seconds = generate(args.count, now)
+        if keep is not None:
+            stamp.write_text(f"{seconds:.1f}")
     from notices.models import Deadline, Notice, NoticeCpv
 
     counts = (Notice.objects.count(), Deadline.objects.count(), NoticeCpv.objects.count())
@@ -247,7 +261,8 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    shutil.rmtree(tmp, ignore_errors=True)
+    if keep is None:
+        shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"database: {connection.vendor}; gunicorn workers: {args.workers}; requests per scenario: {args.requests}")

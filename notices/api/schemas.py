@@ -166,6 +166,11 @@ class NoticeListItem(Schema):
     next_deadline: dt.datetime | None = Field(description="Earliest tender/participation deadline still ahead")
     closes_at: dt.datetime | None = Field(description="Latest tender/participation deadline")
     published_at: dt.datetime | None
+    nuts: list[str] = Field(description="NUTS codes: places of performance, then the buyers' addresses")
+    subtype: str | None = Field(description="eForms notice subtype: 16, E3 (national)...")
+    procedure_type: str | None = Field(description="eForms BT-105: open, restricted...")
+    estimated_value: str | None
+    currency: str | None
 
 
 class NoticeList(Paged):
@@ -197,6 +202,9 @@ class NoticeOut(Schema):
     estimated_value: str | None
     currency: str | None
     source_url: str | None
+    nuts: list[str]
+    subtype: str | None
+    procedure_type: str | None
     open: bool
     next_deadline: dt.datetime | None
     closes_at: dt.datetime | None
