@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from icalendar import Calendar, Event
 
+from notices import codes
 from notices.readers import text as ft
 from notices.vocab import HELSINKI
 
@@ -69,6 +70,28 @@ REVIEW_REASONS = {
 def review_reasons(reasons) -> list[str]:
     """A deadline's ``review_reasons`` in the active language (one not known here, as stored)."""
     return [str(REVIEW_REASONS.get(reason, reason)) for reason in reasons]
+
+
+def cpv_labels(cpv_codes, lang: str) -> list[dict]:
+    """CPV codes with their names in ``lang`` from the eForms SDK's labels (``notices.codes``):
+    [{"code": "90910000", "name": "Siivous- ja puhdistuspalvelut", "text": "90910000 Siivous- ja ..."}];
+    a code without a known name is shown bare."""
+    found = []
+    for code in cpv_codes or ():
+        name = codes.cpv_name(code, lang)
+        found.append({"code": code, "name": name, "text": f"{code} {name}" if name else code})
+    return found
+
+
+def cpv_line(cpv_codes, lang: str, limit: int = 4) -> str:
+    """"45233000 Tienrakennustyöt; 90910000 Siivous- ja puhdistuspalvelut" (up to ``limit`` codes)."""
+    shown = [c["text"] for c in cpv_labels(list(cpv_codes or ())[:limit], lang)]
+    more = len(cpv_codes or ()) - limit
+    return "; ".join(shown) + (f"; +{more}" if more > 0 else "")
+
+
+def region_name(code: str, lang: str) -> str:
+    return codes.name("nuts", code, lang)
 
 
 def kind_phrase(kind: str) -> str:

@@ -51,7 +51,8 @@ from django.db.models import BooleanField, Case, Exists, F, IntegerField, Min, O
 from django.db.models.expressions import RawSQL
 
 from notices.errors import Invalid
-from notices.models import Buyer, BuyerIdentifier, CodeLabel, Deadline, Notice, NoticeCpv, NoticeRegion
+from notices import codes
+from notices.models import Buyer, BuyerIdentifier, Deadline, Notice, NoticeCpv, NoticeRegion
 from notices.readers.ids import identify
 from stdnum.fi import ytunnus as fi_ytunnus
 from notices.vocab import CLOSING_KINDS, DEADLINE_KINDS, SOURCES
@@ -518,10 +519,6 @@ def check_cpv(value: str | None, where: str = "cpv") -> str | None:
     return value
 
 
-def _labels_loaded(listname: str) -> bool:
-    return CodeLabel.objects.filter(list=listname).exists()
-
-
 def _ytunnus_check_digit(body: str) -> str | None:
     """The Y-tunnus check digit of seven digits (weights 7 9 10 5 8 4 2, modulo 11); None when no digit
     fits (remainder 1: no business ID is given such digits)."""
@@ -589,9 +586,7 @@ def check(filters: Filters) -> Filters:
         except InvalidFilters as error:
             problems += error.problems
         else:
-            if f.cpv and _labels_loaded("cpv") and not CodeLabel.objects.filter(
-                list="cpv", code__startswith=f.cpv
-            ).exists():
+            if f.cpv and codes.is_loaded("cpv") and not codes.any_begins("cpv", f.cpv):
                 problems.append(FilterProblem("cpv", "cpv_unknown", {"value": f.cpv},
                                               f"no CPV code begins with {f.cpv}"))
     if f.buyer is not None and f.buyer.strip():
@@ -602,7 +597,7 @@ def check(filters: Filters) -> Filters:
         if not _NUTS.fullmatch(f.region):
             problems.append(FilterProblem("region", "region_format", {"value": f.region},
                                           f"{f.region!r} is not a NUTS code, e.g. FI1B1 or FI19"))
-        elif _labels_loaded("nuts") and not CodeLabel.objects.filter(list="nuts", code=f.region).exists():
+        elif codes.is_loaded("nuts") and not codes.known("nuts", f.region):
             problems.append(FilterProblem("region", "region_unknown", {"value": f.region},
                                           f"there is no NUTS region {f.region}"))
     else:
@@ -620,9 +615,9 @@ def check(filters: Filters) -> Filters:
         f.subtype = None
     if f.procedure_type is not None and f.procedure_type.strip():
         f.procedure_type = f.procedure_type.strip().lower()
-        if _labels_loaded("procurement-procedure-type") and not CodeLabel.objects.filter(
-            list="procurement-procedure-type", code=f.procedure_type
-        ).exists():
+        if codes.is_loaded("procurement-procedure-type") and not codes.known(
+            "procurement-procedure-type", f.procedure_type
+        ):
             problems.append(FilterProblem("procedure_type", "procedure_type", {"value": f.procedure_type},
                                           f"there is no procedure type {f.procedure_type!r}"))
     else:
@@ -879,7 +874,8 @@ def _open_count(base: QuerySet, now: dt.datetime) -> QuerySet:
 
 
 def page(
-    filters: Filters, *, now: dt.datetime, limit: int, offset: int = 0, cursor: str | None = None
+    filters: Filters, *, now: dt.datetime, limit: int, offset: int = 0, cursor: str | None = None,
+    counted: bool = True,
 ) -> Page:
     """One page of notices in the filters' order: "next deadline" (see the module docstring), newest first,
     or by relevance. Raises ``InvalidFilters`` for filters that are wrong (``check``)."""
@@ -887,14 +883,14 @@ def page(
     found = conditions(filters)
     base = _apply(Notice.objects.all(), found)
     status = filters.status
-    counted = _with_status(base, status, now)
-    count, exact = _capped_count(counted, found, status, now)
+    counted_qs = _with_status(base, status, now)
+    count, exact = _capped_count(counted_qs, found, status, now) if counted else (0, False)
     sort = filters.sort or "deadline"
     if sort == "relevance" and parse_words(filters.q):
-        return _relevance_page(counted, filters.q, now=now, limit=limit, offset=offset, cursor=cursor,
+        return _relevance_page(counted_qs, filters.q, now=now, limit=limit, offset=offset, cursor=cursor,
                                count=count, exact=exact)
     if sort == "newest":
-        return _newest_page(counted, now=now, limit=limit, offset=offset, cursor=cursor, count=count, exact=exact)
+        return _newest_page(counted_qs, now=now, limit=limit, offset=offset, cursor=cursor, count=count, exact=exact)
 
     segment, key, key_pk = "o", None, None
     if cursor:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +23,7 @@ from django.utils.translation import get_language
 from ninja import Query, Router, Status
 from pydantic import Field
 
-from notices import officers, pdf, search
+from notices import export, officers, pdf, search
 from notices.api.auth import TokenAuth
 from notices.api.errors import responses
 from notices.api.schemas import (
@@ -161,6 +162,35 @@ def list_notices(request, filters: Query[NoticeFilters]):
         "count_exact": found.count_exact,
         "next_cursor": found.next_cursor,
     }
+
+
+class ExportFilters(NoticeFilters):
+    sep: Literal[";", ","] = Field(";", description="; (Finnish Excel, decimal comma) or , (decimal point)")
+    lang: Literal["fi", "sv", "en"] = Field("fi", description="Language of the header, titles and CPV names")
+
+
+@router.get(
+    "/notices.csv",
+    url_name="notices_csv",
+    summary="The list as CSV for a spreadsheet",
+    description=(
+        "Every notice matching the filters of `GET /api/notices`, in the same order, streamed: UTF-8 with a "
+        "byte order mark, `;`-separated with a decimal comma (as Finnish Excel expects) or `sep=,`. `limit`, "
+        "`offset` and `cursor` are ignored: the whole list is sent."
+    ),
+    openapi_extra={
+        "responses": {
+            "200": {"description": "The CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+            "422": {"description": "A parameter is not valid", "content": _ERROR},
+        }
+    },
+)
+def notices_csv(request, filters: Query[ExportFilters]):
+    now = timezone.now()
+    lines = export.rows(_filters(filters), now=now, lang=filters.lang, sep=filters.sep)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="notices.csv"'
+    return response
 
 
 def _filters(f: NoticeFilters) -> search.Filters:
