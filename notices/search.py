@@ -1,13 +1,14 @@
 """Finding notices and deadlines: full text, filters, the "next deadline" order, counts and cursors.
 
-**Full text** (``q``) covers the title and every title and description in every language.
-PostgreSQL: each word as its 'finnish' or 'swedish' stem or (three letters or more) as a prefix in
-'simple' ("tie" finds "Tienhoito", "urakan" finds "urakka"), all words ANDed, against one tsvector
-made in the same three configurations, a stored generated column with a GIN index (migrations 0004,
-0007): Finnish and Swedish words match in any inflected form their stemmer knows, other
-languages and codes word for word. SQLite: FTS5 (unicode61, diacritics folded), kept in sync by triggers;
-FTS5 has no Finnish stemmer, so each word of six letters or more is searched by its stem less the last two
-letters, as a prefix ("urakan" finds "urakka"), shorter words as prefixes. All words must match.
+**Full text** (``q``) covers the title and every title and description in every language; what matches is
+said once, in ``Words``: every word and "quoted phrase" must match; a word matches as the beginning of a
+word, by its Finnish or Swedish snowball stem ("koulun", "kouluille" find "koulu"), and with three letters or
+more inside longer words ("koulu" finds "alakoulun", "skola" finds "lågstadieskola"). PostgreSQL: pg_trgm
+(``LIKE '%word%'`` on a stored lower-cased text column with a GIN index, migration 0012) and, for short
+words, phrases and relevance, the stored tsvector in the 'finnish', 'swedish' and 'simple' configurations
+(0004, 0007). SQLite: an FTS5 trigram table for words inside words (0012) and the unicode61 FTS5 table
+(diacritics folded) for short words, phrases and relevance, stems from ``snowballstemmer`` (the same
+algorithms as PostgreSQL's). ``sort=relevance`` puts word-level matches before compound-only ones.
 
 **"Next deadline"** is the earliest tender or participation deadline *still ahead*. The store keeps
 ``Notice.next_deadline`` (earliest of them) and ``closes_at`` (latest), both indexed with ``status``. For
@@ -24,9 +25,12 @@ last).
 the page itself. ``offset`` is limited to 10,000; ``cursor`` (from ``next_cursor``) pages to any depth at
 the cost of one index range each.
 
-**Broad and narrow filters**: a word or CPV prefix matching more than ``BROAD`` (5,000) rows is probed
-notice by notice along the ordering index (a page needs a few hundred probes); a narrower one is collected
-and sorted (cheaper than probing the index until a page fills). One ``LIMIT``-ed count decides.
+**Broad and narrow filters**: a filter matching fewer than ``BROAD`` (5,000) notices is collected once (its
+ids, read through its own index) and given to the list's queries as a list. A broader one is checked notice
+by notice along the list's ordering index (a page needs a few hundred checks: on SQLite a text check is
+``text_match``, a Python function over the notice's columns, because probing FTS5 for one notice costs
+about 1 ms), and counted by walking its own index (a ``Driver``) until the cap. The broad verdict of a
+search is kept for ``BROAD_FOR`` seconds per process (finding it costs reading 5,000 matches).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ import binascii
 import datetime as dt
 import json
 import re
+import threading
+import time
 import unicodedata
 import dataclasses
 from dataclasses import dataclass
@@ -47,7 +53,7 @@ import snowballstemmer
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
-from django.db.models import BooleanField, Case, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import BooleanField, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from notices.errors import Invalid
@@ -180,12 +186,49 @@ def _trigram_query(words: Words) -> str | None:
 # A filter matching more rows than this is "broad": the list then walks its ordering index and checks
 # each notice (a few hundred probes find a page), instead of collecting every match and sorting them.
 BROAD = 5_000
+_BROAD_AT_START = BROAD
 
 
-def _broad(sql: str, params) -> bool:
+# Filters found broad lately, per process: (database, SQL, parameters) -> when. Finding that a search
+# matches 5,000 notices or more costs reading 5,000 of its matches (about 25 ms for a long word inside
+# compounds at a million notices); a filter that broad stays broad for minutes, so the verdict is kept.
+# Narrow filters' ids are read every time (they change with every stored notice).
+BROAD_FOR = 600.0  # seconds
+_broad_seen: dict[tuple, float] = {}
+_broad_lock = threading.Lock()
+
+
+def _collect(sql: str, params) -> list[int] | None:
+    """The ids ``sql`` yields (its first column) when there are fewer than ``BROAD``, else None (broad).
+
+    A narrow filter's ids are collected once and given to the list's queries as a list: the filter's
+    own query (an FTS5 match costs milliseconds) then runs once a request instead of once a query."""
+    key = (connection.alias, connection.settings_dict.get("NAME"), sql, tuple(str(p) for p in params))
+    seen = _broad_seen.get(key)
+    if seen is not None and time.monotonic() - seen < BROAD_FOR and BROAD == _BROAD_AT_START:
+        return None
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT {BROAD}) AS estimate", params)
-        return cursor.fetchone()[0] >= BROAD
+        cursor.execute(f"SELECT * FROM ({sql} LIMIT {BROAD}) AS estimate", params)
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) >= BROAD:
+        if BROAD != _BROAD_AT_START:  # a test's threshold: no verdict kept
+            return None
+        with _broad_lock:
+            if len(_broad_seen) > 10_000:
+                _broad_seen.clear()
+            _broad_seen[key] = time.monotonic()
+        return None
+    return sorted(set(ids))
+
+
+def forget_broad() -> None:
+    """Forget the broad verdicts (tests that change the data under the same search)."""
+    with _broad_lock:
+        _broad_seen.clear()
+
+
+def _ids(ids: list[int], field: str = "pk") -> Condition:
+    return Condition(Q(**{f"{field}__in": ids}), narrow=True)
 
 
 # --- SQLite: one notice checked in Python, the same rule as the FTS5 tables --------------------------------
@@ -222,6 +265,12 @@ def _texts(value) -> list[str]:
 def text_match(title, titles, descriptions, spec: str) -> int:
     """1 when the notice's text matches ``spec`` (``_match_spec``), else 0: the probe of a broad search."""
     inner, short, phrases = _spec(spec)
+    # Most probes fail: an ASCII form absent from the raw columns (JSON escapes only non-ASCII and
+    # control characters, never letters or digits) is absent from the text, without decoding anything.
+    raw = f"{title or ''} {titles or ''} {descriptions or ''}".lower()
+    for forms in inner:
+        if all(form.isascii() for form in forms) and not any(form in raw for form in forms):
+            return 0
     text = " ".join([title or "", " ".join(_texts(titles)), " ".join(_texts(descriptions))]).lower()
     for forms in inner:
         if not any(form in text for form in forms):
@@ -270,22 +319,24 @@ class Condition:
 
     expression: object
     driver: Driver | None = None
-
+    cost: int = 0  # the order checks are made in: 0 a list or a column, 1 an index probe, 2 text
+    narrow: bool = False  # a list of fewer than BROAD ids
 
 def _sqlite_text(words: Words) -> list[Condition]:
     trigram = _trigram_query(words)
     short = _fts_words(words, short_only=True)
     table, match = ("notices_notice_trigram", trigram) if trigram else ("notices_notice_fts", short)
     inner = f"SELECT rowid FROM {table} WHERE {table} MATCH %s"
-    if _broad(inner, (match,)):
+    ids = _collect(inner, (match,))
+    if ids is None:
         probe = RawSQL(
             f'{SQLITE_FUNCTION}("notices_notice"."title", "notices_notice"."titles", '
             '"notices_notice"."descriptions", %s)',
             (_match_spec(words),), output_field=BooleanField(),
         )
-        return [Condition(probe, Driver(table, f"{table}.rowid", f"{table} MATCH %s", (match,)))]
-    found = [Condition(RawSQL(f'"notices_notice"."id" IN ({inner})', (match,), output_field=BooleanField()))]
-    if trigram and short:
+        return [Condition(probe, Driver(table, f"{table}.rowid", f"{table} MATCH %s", (match,)), cost=2)]
+    found = [_ids(ids)]
+    if trigram and short and ids:
         found.append(Condition(RawSQL(
             '"notices_notice"."id" IN (SELECT rowid FROM notices_notice_fts WHERE notices_notice_fts MATCH %s)',
             (short,), output_field=BooleanField(),
@@ -329,10 +380,10 @@ def text_conditions(q: str | Words) -> list[Condition]:
     for word in words.words:
         if len(word) >= COMPOUND_MIN:
             sql, params = _pg_inner(word)
-            found.append(Condition(RawSQL(sql, params, output_field=BooleanField())))
+            found.append(Condition(RawSQL(sql, params, output_field=BooleanField()), cost=2))
     sql, params = _pg_word_level(words, short_only=True)
     if sql:
-        found.append(Condition(RawSQL(sql, params, output_field=BooleanField())))
+        found.append(Condition(RawSQL(sql, params, output_field=BooleanField()), cost=2))
     return found
 
 
@@ -356,9 +407,17 @@ def word_level_condition(q: str | Words):
         sql, params = _pg_word_level(words, short_only=False)
         return RawSQL(sql, params, output_field=BooleanField())
     match = _fts_words(words, short_only=False)
+    ids = _collect("SELECT rowid FROM notices_notice_fts WHERE notices_notice_fts MATCH %s", (match,))
+    if ids is not None:
+        return Q(pk__in=ids)
+    spec = json.dumps({
+        "w": [],
+        "s": [[_fold(f) for f in stems(w)] for w in words.words],
+        "p": [[_fold(w) for w in phrase] for phrase in words.phrases],
+    }, ensure_ascii=False)
     return RawSQL(
-        '"notices_notice"."id" IN (SELECT rowid FROM notices_notice_fts WHERE notices_notice_fts MATCH %s)',
-        (match,), output_field=BooleanField(),
+        f'{SQLITE_FUNCTION}("notices_notice"."title", "notices_notice"."titles", "notices_notice"."descriptions", %s)',
+        (spec,), output_field=BooleanField(),
     )
 
 
@@ -407,13 +466,14 @@ def _code_condition(model, prefix: str, field: str = "pk") -> Condition:
     """Notices (or deadlines, ``field="notice_id"``) with a code under ``prefix``: a correlated EXISTS
     when the prefix is broad (probed along the ordering index), an id list when it is narrow."""
     rows = _code_rows(model, prefix)
-    sql, params = rows.values("pk").query.sql_with_params()
-    if _broad(sql, params):
+    sql, params = rows.values("notice_id").query.sql_with_params()
+    ids = _collect(sql, params)
+    if ids is None:
         table = model._meta.db_table
         where, where_params = _where(rows) or ("0", ())
         driver = Driver(table, f'"{table}"."notice_id"', where or "1", where_params, distinct=True)
-        return Condition(Exists(rows.filter(notice_id=OuterRef(field))), driver)
-    return Condition(Q(**{f"{field}__in": rows.values("notice_id")}))
+        return Condition(Exists(rows.filter(notice_id=OuterRef(field))), driver, cost=1)
+    return _ids(ids, field)
 
 
 def cpv_condition(prefix: str, field: str = "pk"):
@@ -438,6 +498,7 @@ STATUS_CHOICES = ("open", "closed", "cancelled", "all")
 SORTS = ("deadline", "newest", "relevance")
 # Notice subtypes: eForms' own are numbers (1-40) and T01/T02; Finland's national ones E1-E6 (Hilma).
 SUBTYPE_GROUPS = ("national", "eu")
+NATIONAL_SUBTYPES = ("E1", "E2", "E3", "E4", "E5", "E6")
 _SUBTYPE = re.compile(r"(?:E[1-6]|T0[12]|[1-9]|[1-3][0-9]|40|CEI|X0[12])", re.ASCII)
 _NUTS = re.compile(r"[A-Z]{2}[0-9A-Z]{0,3}", re.ASCII)
 
@@ -643,37 +704,42 @@ def check(filters: Filters) -> Filters:
     return f
 
 
-def _column(name: str, op: str, value, broad: bool) -> Condition:
-    """A condition on a column of the notice itself. Broad ("+column", SQLite): checked on each notice
-    along the list's index; counted through the column's own index (``Driver``)."""
-    column = f'"notices_notice"."{name}"'
-    plus = "+" if broad and connection.vendor == "sqlite" else ""
-    expression = RawSQL(f"{plus}{column} {op} %s", (value,), output_field=BooleanField())
-    if not broad or connection.vendor != "sqlite":
-        return Condition(expression)
-    driver = Driver('notices_notice AS "d"', '"d"."id"', f'"d"."{name}" {op} %s', (value,))
-    return Condition(expression, driver)
+def _column(name: str, op: str, value) -> Condition:
+    """A condition on a column of the notice itself (``op`` "=", ">=", "<=" or "IN" with a tuple).
+
+    Narrow (a rare value): the matching ids through the column's index, as a list. SQLite's statistics
+    know only the column's average rows per value, so without this it walks the whole list to find a
+    rare one (2.5 s at a million notices). Broad ("+column" on SQLite): checked on each notice along the
+    list's index, and counted by walking the column's index (``Driver``)."""
+    values = tuple(value) if op == "IN" else (value,)
+    placeholder = "(" + ", ".join(["%s"] * len(values)) + ")" if op == "IN" else "%s"
+    match = f'"{name}" {op} {placeholder}'
+    ids = _collect(f'SELECT "id" FROM notices_notice WHERE {match}', values)
+    if ids is not None:
+        return _ids(ids)
+    if connection.vendor != "sqlite":
+        return Condition(RawSQL(f'"notices_notice".{match}', values, output_field=BooleanField()))
+    expression = RawSQL(f'+"notices_notice".{match}', values, output_field=BooleanField())
+    return Condition(expression, Driver('notices_notice AS "d"', '"d"."id"', f'"d".{match}', values))
 
 
-def _is_broad_column(name: str, op: str, value) -> bool:
-    return _broad(f'SELECT 1 FROM notices_notice WHERE "{name}" {op} %s', (value,))
-
-
-def _subquery(model, filters: dict, column: str = "notice_id") -> Condition:
+def _subquery(model, filters: dict, column: str = "notice_id", broad: bool = False) -> Condition:
     """Notices named by rows of another table: an id list when they are few, an EXISTS probe (and a
-    driver for the count) when they are many."""
-    rows = model.objects.filter(**filters)
+    driver for the count) when they are many (or ``broad`` says so)."""
+    rows = model.objects.filter(**filters).order_by()  # no model ordering: a sort of every match
     try:
         sql, params = rows.values(column).query.sql_with_params()
     except EmptyResultSet:
         return Condition(Q(pk__in=[]))
-    if not _broad(sql, params):
-        return Condition(Q(pk__in=rows.values(column)))
+    ids = None if broad else _collect(sql, params)
+    if ids is not None:
+        return _ids(ids)
     table = model._meta.db_table
     where, where_params = _where(rows) or ("0", ())
     return Condition(
         Exists(rows.filter(**{column: OuterRef("pk")})),
         Driver(table, f'"{table}"."{column}"', where or "1", where_params, distinct=True),
+        cost=1,
     )
 
 
@@ -697,25 +763,54 @@ def conditions(filters: Filters) -> list[Condition]:
     for name in ("source", "notice_type", "procedure_type", "language"):
         value = getattr(filters, name)
         if value:
-            found.append(_column(name, "=", value, _is_broad_column(name, "=", value)))
+            found.append(_column(name, "=", value))
     if filters.subtype == "national":
-        found.append(_column("subtype", "LIKE", "E%", _is_broad_column("subtype", "LIKE", "E%")))
+        found.append(_column("subtype", "IN", NATIONAL_SUBTYPES))
     elif filters.subtype == "eu":
-        found.append(Condition(~Q(subtype__startswith="E") & ~Q(subtype="") & ~Q(source="fi-web")))
+        found.append(Condition(~Q(subtype__in=NATIONAL_SUBTYPES) & ~Q(subtype="") & ~Q(source="fi-web")))
     elif filters.subtype:
-        found.append(_column("subtype", "=", filters.subtype, _is_broad_column("subtype", "=", filters.subtype)))
+        found.append(_column("subtype", "=", filters.subtype))
     for name, op in (("value_min", ">="), ("value_max", "<=")):
         value = getattr(filters, name)
         if value is not None:
-            found.append(_column("estimated_value", op, value, _is_broad_column("estimated_value", op, value)))
+            found.append(_column("estimated_value", op, value))
     if filters.deadline_after or filters.deadline_before:
-        rows = {"active": True, "kind__in": CLOSING_KINDS}
-        if filters.deadline_after:
-            rows["at__gte"] = filters.deadline_after
-        if filters.deadline_before:
-            rows["at__lt"] = filters.deadline_before
-        found.append(_subquery(Deadline, rows))
+        found.append(_deadline_condition(filters.deadline_after, filters.deadline_before))
     return found
+
+
+def _deadline_condition(after: dt.datetime | None, before: dt.datetime | None) -> Condition:
+    """Notices with a tender or participation deadline in [after, before)."""
+    rows = {"active": True, "kind__in": CLOSING_KINDS}
+    if after:
+        rows["at__gte"] = after
+    if before:
+        rows["at__lt"] = before
+    # Broad or narrow by the instants alone (the ``at`` index, no row read): reading 5,000 deadlines to
+    # find out costs 15 ms, counting their index entries well under one.
+    instants = Deadline.objects.filter(**{k: v for k, v in rows.items() if k.startswith("at")}).order_by()
+    sql, params = instants.values("at").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT {BROAD}) AS estimate", params)
+        broad = cursor.fetchone()[0] >= BROAD
+    if not broad:
+        return _subquery(Deadline, rows)
+    condition = _subquery(Deadline, rows, broad=True)
+    # The probe of one notice goes through its own deadlines (the (notice, lot, kind) index): "+" keeps
+    # SQLite from scanning the range of every notice's deadlines for each notice instead.
+    plus = "+" if connection.vendor == "sqlite" else ""
+    where, params = [f"{plus}d.active", "d.kind IN (%s, %s)"], list(CLOSING_KINDS)
+    if after:
+        where.append(f"{plus}d.at >= %s")
+        params.append(after)
+    if before:
+        where.append(f"{plus}d.at < %s")
+        params.append(before)
+    probe = RawSQL(
+        f'EXISTS (SELECT 1 FROM notices_deadline d WHERE d.notice_id = "notices_notice"."id" AND {" AND ".join(where)})',
+        params, output_field=BooleanField(),
+    )
+    return Condition(probe, condition.driver, cost=1)
 
 
 def notices(filters: Filters) -> QuerySet:
@@ -730,7 +825,8 @@ def matching(filters: Filters, now: dt.datetime) -> QuerySet:
 
 
 def _apply(qs: QuerySet, found: list[Condition]) -> QuerySet:
-    for condition in found:
+    # SQLite checks the conditions of a probed notice in the order written: the cheap ones first.
+    for condition in sorted(found, key=lambda c: c.cost):
         qs = qs.filter(condition.expression)
     return qs
 
@@ -833,14 +929,33 @@ def _rest(base: QuerySet, status: str | None, now: dt.datetime) -> QuerySet:
     return qs
 
 
-def _rest_ordered(qs: QuerySet) -> QuerySet:
-    return qs.order_by(F("closes_at").desc(nulls_last=True), "-pk")
+def _rest_rows(base: QuerySet, status: str | None, now: dt.datetime, after, n: int) -> list[int]:
+    """Up to ``n`` ids of closed and cancelled notices (or only those of ``status``), most recently closed
+    first, notices without a closing instant last, after the cursor key ``after`` ((closes, id) or None).
 
-
-def _rest_after(qs: QuerySet, closes: dt.datetime | None, pk: int) -> QuerySet:
-    if closes is None:
-        return qs.filter(closes_at__isnull=True, pk__lt=pk)
-    return qs.filter(Q(closes_at__lt=closes) | Q(closes_at=closes, pk__lt=pk) | Q(closes_at__isnull=True))
+    Read in index order: each status's range of the (status, closes_at) index backwards, merged here,
+    then the notices without one. One query over both with NULLS LAST sorted every closed notice
+    (155 ms at a million)."""
+    statuses = {"closed": [Notice.Status.ACTIVE], "cancelled": [Notice.Status.CANCELLED]}.get(
+        status, [Notice.Status.ACTIVE, Notice.Status.CANCELLED]
+    )
+    found: list[tuple[dt.datetime, int]] = []
+    if after is None or after[0] is not None:
+        for value in statuses:
+            part = base.filter(status=value, closes_at__isnull=False)
+            if value == Notice.Status.ACTIVE:
+                part = part.filter(closes_at__lte=now)
+            if after is not None:
+                closes, pk = after
+                part = part.filter(Q(closes_at__lt=closes) | Q(closes_at=closes, pk__lt=pk))
+            found += [(c, pk) for pk, c in part.order_by("-closes_at", "-pk").values_list("pk", "closes_at")[:n]]
+    ids = [pk for _c, pk in sorted(found, reverse=True)[:n]]
+    if len(ids) < n:
+        nulls = base.filter(status__in=statuses, closes_at__isnull=True)
+        if after is not None and after[0] is None:
+            nulls = nulls.filter(pk__lt=after[1])
+        ids += list(nulls.order_by("-pk").values_list("pk", flat=True)[: n - len(ids)])
+    return ids
 
 
 def _capped_count(qs: QuerySet, found: list[Condition] = (), status: str | None = None, now=None) -> tuple[int, bool]:
@@ -848,7 +963,11 @@ def _capped_count(qs: QuerySet, found: list[Condition] = (), status: str | None 
     own index and checking each notice against the rest, until cap + 1 are found: about cap ÷ the rest's
     share of rows, instead of cap ÷ the filter's share when walking the status index."""
     cap = count_cap()
+    # The first broad filter's: the text's (its matches stream from FTS5 in a few µs each; checking the
+    # text of an index's rows instead calls the probe function, about 15 µs from SQLite), then the others.
     driver = next((c.driver for c in found if c.driver is not None), None)
+    if any(c.narrow for c in found):
+        driver = None  # a short list of ids bounds the work better than any index walk
     if driver is None or connection.vendor != "sqlite":
         n = qs.order_by()[: cap + 1].count()
         return (cap, False) if n > cap else (n, True)
@@ -910,10 +1029,8 @@ def page(
         if segment == "o" and with_open:
             rows = _open_rows(base, now, (key, key_pk), limit + 1)
         if len(rows) <= limit and with_rest:
-            rest = _rest_ordered(_rest(base, status, now))
-            if segment == "r":
-                rest = _rest_after(rest, key, key_pk)
-            rows += [(pk, None) for pk in rest.values_list("pk", flat=True)[: limit + 1 - len(rows)]]
+            after = (key, key_pk) if segment == "r" else None
+            rows += [(pk, None) for pk in _rest_rows(base, status, now, after, limit + 1 - len(rows))]
         more = len(rows) > limit
         rows = rows[:limit]
     else:
@@ -921,19 +1038,24 @@ def page(
         want = offset + limit + 1
         rows = _open_rows(base, now, None, want) if with_open else []
         if len(rows) < want and with_rest:
-            rest = _rest_ordered(_rest(base, status, now))
-            rows += [(pk, None) for pk in rest.values_list("pk", flat=True)[: want - len(rows)]]
+            rows += [(pk, None) for pk in _rest_rows(base, status, now, None, want - len(rows))]
         more = len(rows) > offset + limit
         rows = rows[offset : offset + limit]
     return _finish(rows, more, count, exact, now, status)
 
 
-_NEWEST = (F("published_at").desc(nulls_last=True), "-pk")
+def _newest() -> tuple:
+    """Newest first, notices without a publication date last. SQLite puts NULLs last in a descending
+    order by itself and so walks the published_at index; PostgreSQL has an index for exactly this
+    order (migration 0012)."""
+    if connection.vendor == "sqlite":
+        return ("-published_at", "-pk")
+    return (F("published_at").desc(nulls_last=True), "-pk")
 
 
 def _newest_page(qs: QuerySet, *, now, limit, offset, cursor, count, exact) -> Page:
     """Newest first (publication date, then the latest stored); keyset cursor on (published_at, id)."""
-    ordered = qs.order_by(*_NEWEST)
+    ordered = qs.order_by(*_newest())
     if cursor:
         data = decode_cursor(cursor, ("s", "k", "i"))
         if data["s"] != "p" or not isinstance(data["i"], int):
@@ -959,18 +1081,22 @@ def _newest_page(qs: QuerySet, *, now, limit, offset, cursor, count, exact) -> P
 
 def _relevance_page(qs: QuerySet, q: str, *, now, limit, offset, cursor, count, exact) -> Page:
     """Notices where every word matched at word level (as written or by its stem) first, then those where
-    a word matched only inside a compound; newest first within each. The cursor is an offset (to 10,000)."""
+    a word matched only inside a compound; newest first within each. The cursor is an offset (to 10,000).
+    Each tier is read in the newest-first index order, like ``sort=newest``."""
     if cursor:
         data = decode_cursor(cursor, ("s", "o"))
         if data["s"] != "v" or not isinstance(data["o"], int) or not 0 <= data["o"] <= 10_000:
             raise Invalid("cursor is not one this API gave out", fields=[(["query", "cursor"], "bad segment")])
         offset = data["o"]
-    tier = Case(When(word_level_condition(q), then=Value(0)), default=Value(1), output_field=IntegerField())
-    ids = list(
-        qs.annotate(tier=tier).order_by("tier", *_NEWEST).values_list("pk", flat=True)[offset : offset + limit + 1]
-    )
-    more = len(ids) > limit
-    rows = _with_ahead(ids[:limit], now)
+    word_level = word_level_condition(q)
+    first = qs.filter(word_level).order_by(*_newest())
+    want = offset + limit + 1
+    ids = list(first.values_list("pk", flat=True)[:want])
+    if len(ids) < want:
+        rest = qs.filter(~Q(word_level))
+        ids += list(rest.order_by(*_newest()).values_list("pk", flat=True)[: want - len(ids)])
+    more = len(ids) > offset + limit
+    rows = _with_ahead(ids[offset : offset + limit], now)
     next_cursor = encode_cursor({"s": "v", "o": offset + limit}) if more and offset + limit <= 10_000 else None
     return Page(rows, count, exact, next_cursor)
 

@@ -55,8 +55,11 @@ PG_FORWARD = [
     "ALTER TABLE notices_notice ADD COLUMN search_text text"
     " GENERATED ALWAYS AS (lower(notices_search_text(title, titles, descriptions))) STORED",
     "CREATE INDEX notices_notice_trigram ON notices_notice USING GIN (search_text gin_trgm_ops)",
+    # sort=newest: newest first, notices without a publication date last (SQLite's own DESC order).
+    "CREATE INDEX notices_notice_newest ON notices_notice (published_at DESC NULLS LAST, id DESC)",
 ]
 PG_BACKWARD = [
+    "DROP INDEX IF EXISTS notices_notice_newest",
     "DROP INDEX IF EXISTS notices_notice_trigram",
     "ALTER TABLE notices_notice DROP COLUMN IF EXISTS search_text",
 ]

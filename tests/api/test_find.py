@@ -76,9 +76,10 @@ def test_the_sqlite_probe_agrees_with_the_index(schools, monkeypatch):
     """A broad search is checked notice by notice (SQLite: a function over the notice's columns): the same
     notices in the same order as the narrow path through the FTS5 tables."""
     queries = ["koulu", "koulun", "skolan", "koulu siivous", '"koulu ja kirjasto"', "ja", "i", "hoido"]
-    narrow = {q: ids({"q": q}) for q in queries}
+    narrow = {(q, sort): ids({"q": q, "sort": sort}) for q in queries for sort in ("deadline", "relevance")}
     monkeypatch.setattr(search, "BROAD", 1)
-    assert {q: ids({"q": q}) for q in queries} == narrow
+    assert {(q, sort): ids({"q": q, "sort": sort}) for q in queries for sort in ("deadline", "relevance")} == narrow
+    assert narrow[("koulu", "relevance")] == [schools[2].pk, schools[0].pk]
 
 
 def test_sort_newest_and_status_all(db):
