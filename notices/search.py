@@ -779,6 +779,11 @@ def conditions(filters: Filters) -> list[Condition]:
     return found
 
 
+def _instant_param(value: dt.datetime):
+    """An instant as a raw SQL parameter, written as Django writes the column's values."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
 def _deadline_condition(after: dt.datetime | None, before: dt.datetime | None) -> Condition:
     """Notices with a tender or participation deadline in [after, before)."""
     rows = {"active": True, "kind__in": CLOSING_KINDS}
@@ -802,10 +807,10 @@ def _deadline_condition(after: dt.datetime | None, before: dt.datetime | None) -
     where, params = [f"{plus}d.active", "d.kind IN (%s, %s)"], list(CLOSING_KINDS)
     if after:
         where.append(f"{plus}d.at >= %s")
-        params.append(after)
+        params.append(_instant_param(after))
     if before:
         where.append(f"{plus}d.at < %s")
-        params.append(before)
+        params.append(_instant_param(before))
     probe = RawSQL(
         f'EXISTS (SELECT 1 FROM notices_deadline d WHERE d.notice_id = "notices_notice"."id" AND {" AND ".join(where)})',
         params, output_field=BooleanField(),
@@ -831,7 +836,19 @@ def _apply(qs: QuerySet, found: list[Condition]) -> QuerySet:
     return qs
 
 
-def _with_status(base: QuerySet, status: str | None, now: dt.datetime) -> QuerySet:
+def _with_status(base: QuerySet, status: str | None, now: dt.datetime, walk: bool = False) -> QuerySet:
+    """``base`` of ``status``. ``walk``: the list is read in another index's order (newest first), so on
+    SQLite the status is checked on each notice ("+status") instead of choosing the status index, which
+    would sort every open notice (3 s at a million)."""
+    if walk and connection.vendor == "sqlite" and status is not None:
+        plus = {
+            "open": ('+"notices_notice"."status" = %s AND +"notices_notice"."closes_at" > %s',
+                     (Notice.Status.ACTIVE, _instant_param(now))),
+            "closed": ('+"notices_notice"."status" = %s AND (+"notices_notice"."closes_at" <= %s '
+                       'OR "notices_notice"."closes_at" IS NULL)', (Notice.Status.ACTIVE, _instant_param(now))),
+            "cancelled": ('+"notices_notice"."status" = %s', (Notice.Status.CANCELLED,)),
+        }[status]
+        return base.filter(RawSQL(plus[0], plus[1], output_field=BooleanField()))
     if status == "open":
         return _open_count(base, now)
     if status in ("closed", "cancelled"):
@@ -1006,10 +1023,10 @@ def page(
     count, exact = _capped_count(counted_qs, found, status, now) if counted else (0, False)
     sort = filters.sort or "deadline"
     if sort == "relevance" and parse_words(filters.q):
-        return _relevance_page(counted_qs, filters.q, now=now, limit=limit, offset=offset, cursor=cursor,
+        return _relevance_page(_with_status(base, status, now, walk=True), filters.q, now=now, limit=limit, offset=offset, cursor=cursor,
                                count=count, exact=exact)
     if sort == "newest":
-        return _newest_page(counted_qs, now=now, limit=limit, offset=offset, cursor=cursor, count=count, exact=exact)
+        return _newest_page(_with_status(base, status, now, walk=True), now=now, limit=limit, offset=offset, cursor=cursor, count=count, exact=exact)
 
     segment, key, key_pk = "o", None, None
     if cursor:
