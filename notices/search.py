@@ -923,7 +923,13 @@ def _open_rows(base: QuerySet, now: dt.datetime, after: tuple[dt.datetime, int] 
         # Found first without the other filters (few rows, one index range): PostgreSQL cannot estimate
         # the two-sided range and, with filters, planned hash joins over thousands of them (180 ms).
         candidates = list(Notice.objects.filter(**partly).values_list("pk", flat=True)[: PARTLY_MAX + 1])
-        s2 = base.filter(pk__in=candidates) if len(candidates) <= PARTLY_MAX else base.filter(**partly)
+        if len(candidates) <= PARTLY_MAX:
+            # And those that pass the filters, before their next deadline is looked up: given as one
+            # more id list, the planner scanned a whole index against both lists (240 ms).
+            matching = _pg_among(base, candidates)
+            s2 = Notice.objects.filter(pk__in=matching)
+        else:
+            s2 = base.filter(**partly)
     else:
         s2 = base.filter(**partly)
     s2 = s2.annotate(ahead=_next_ahead(now))
@@ -932,6 +938,23 @@ def _open_rows(base: QuerySet, now: dt.datetime, after: tuple[dt.datetime, int] 
         s2 = s2.filter(Q(ahead__gt=key) | Q(ahead=key, pk__gt=pk))
     second = [(pk, ahead or closes) for pk, ahead, closes in s2.order_by("ahead", "pk").values_list("pk", "ahead", "closes_at")[:n]]
     return sorted(first + second, key=lambda r: (r[1], r[0]))[:n]
+
+
+def _pg_among(base: QuerySet, ids: list[int]) -> list[int]:
+    """Which of ``ids`` match ``base``: each id looked up (a join from ``unnest``, which PostgreSQL
+    knows the length of), never a scan of the table against the list."""
+    compiled = _where(base)
+    if compiled is None or not ids:
+        return []
+    where, params = compiled
+    sql = (
+        'SELECT "notices_notice"."id" FROM unnest(%s::bigint[]) AS "candidate"("id") '
+        'JOIN "notices_notice" ON "notices_notice"."id" = "candidate"."id"'
+        + (f" WHERE {where}" if where else "")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (list(ids), *params))
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _rest(base: QuerySet, status: str | None, now: dt.datetime) -> QuerySet:
