@@ -81,9 +81,7 @@ def _sqlite(path: str) -> dict:
             # begins, so two processes never deadlock upgrading a read lock (Django 5.1+).
             "timeout": 30,
             "transaction_mode": "IMMEDIATE",
-            # mmap: reads of notice rows (a broad filter checks each one) without a system call per page.
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-            "PRAGMA mmap_size=268435456;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         },
     }
 
