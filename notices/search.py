@@ -37,30 +37,29 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import json
 import re
 import threading
 import time
 import unicodedata
-import dataclasses
 from dataclasses import dataclass
-from typing import NamedTuple
 from functools import lru_cache
+from typing import NamedTuple
 
 import snowballstemmer
-
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
+from stdnum.fi import ytunnus as fi_ytunnus
 
-from notices.errors import Invalid
 from notices import codes
+from notices.errors import Invalid
 from notices.models import Buyer, BuyerIdentifier, Deadline, Notice, NoticeCpv, NoticeRegion
 from notices.readers.ids import identify
-from stdnum.fi import ytunnus as fi_ytunnus
 from notices.vocab import CLOSING_KINDS, DEADLINE_KINDS, SOURCES
 
 PARTLY_MAX = 5_000  # partly closed notices passed to the database as a list of ids (more: as a subquery)
@@ -1233,4 +1232,12 @@ __all__ = [
     "deadline_page",
     "buyers_for",
     "check_cpv",
+    "check",
+    "conditions",
+    "matching",
+    "notices",
+    "parse_words",
+    "FilterProblem",
+    "InvalidFilters",
+    "Words",
 ]

@@ -163,8 +163,8 @@ def test_lots_and_codes_are_stored_for_the_cpv_filter(db):
 
 
 def test_a_stored_notice_read_again_gets_its_region_without_a_new_version(db):
-    from tests.api.conftest import notice_record
     from notices import store
+    from tests.api.conftest import notice_record
 
     at = in_days(3)
     before = notice_record("u1", deadlines=[("tender", at)])
