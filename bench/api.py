@@ -57,8 +57,44 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+BUYERS = 5_000  # small buyers, each with about 0.02 % of the notices; one big buyer has 10 %
+# Every notice's other columns, by n: each filter has a value at about 10 % and one below 0.1 %.
+RARE = 2_000  # one notice in RARE (0.05 %)
+
+
+def y_tunnus(i: int) -> str:
+    """The i-th valid business ID from 1000000 on (a body whose check would be remainder 1 is skipped)."""
+    body = 1_000_000 + i
+    while True:
+        digits = f"{body:07d}"
+        r = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2))) % 11
+        if r != 1:
+            return f"{digits}-{0 if r == 0 else 11 - r}"
+        body += 10_000
+
+
+def _columns(sqlite: bool) -> dict:
+    """SQL for the new columns of notice number n (the same on both databases)."""
+    obj = "json_array" if sqlite else "jsonb_build_array"
+    return {
+        # NUTS: FI1B1 (Helsinki-Uusimaa) 10 %, FI200 (Åland) 0.05 %, the rest across four regions.
+        "nuts": f"""CASE WHEN n % {RARE} = 7 THEN {obj}('FI200') WHEN n % 10 = 3 THEN {obj}('FI1B1')
+                         ELSE {obj}(CASE n % 4 WHEN 0 THEN 'FI197' WHEN 1 THEN 'FI193' WHEN 2 THEN 'FI1D9'
+                                   ELSE 'FI1C1' END) END""",
+        "subtype": f"CASE WHEN n % {RARE} = 13 THEN 'E1' WHEN n % 10 = 7 THEN 'E3' ELSE '16' END",
+        "procedure_type": f"""CASE WHEN n % {RARE} = 17 THEN 'innovation' WHEN n % 10 = 1 THEN 'restricted'
+                                   ELSE 'open' END""",
+        "language": f"CASE WHEN n % {RARE} = 11 THEN 'en' WHEN n % 10 = 5 THEN 'sv' ELSE 'fi' END",
+        "estimated_value": "(n * 7919) % 1000000",
+        # Every RARE-th title has a rare compound ("aurausurakka" is inside it).
+        "rare_word": f"CASE WHEN n % {RARE} = 19 THEN ' lumenaurausurakka' ELSE '' END",
+        # Every RARE-th notice's second code is a rare one.
+        "rare_code": f"n % {RARE} = 23",
+    }
+
+
 def generate(count: int, now: dt.datetime) -> float:
-    """Bulk-insert ``count`` notices and their deadlines; returns the seconds it took."""
+    """Bulk-insert ``count`` notices, their deadlines and buyers; returns the seconds it took."""
     from django.db import connection
 
     vendor = connection.vendor
@@ -66,6 +102,7 @@ def generate(count: int, now: dt.datetime) -> float:
     now_s = now.strftime("%Y-%m-%d %H:%M:%S")
     words = ", ".join(f"({i}, '{w}')" for i, w in enumerate(WORDS))
     cpvs = ", ".join(f"({i}, '{c}')" for i, c in enumerate(CPV))
+    col = _columns(vendor == "sqlite")
     # Each notice: one closing deadline spread from 100 days ago to 300 days ahead; every fiftieth has a
     # second lot closing 14 days later (so some are "partly closed"); 3 % cancelled.
     if vendor == "sqlite":
@@ -83,42 +120,48 @@ def generate(count: int, now: dt.datetime) -> float:
                     (SELECT w FROM w WHERE i = n % 20) AS word,
                     (SELECT w FROM w WHERE i = (n / 20) % 20) AS word2,
                     (SELECT c FROM k WHERE i = n % 20) AS code,
-                    (SELECT c FROM k WHERE i = (n / 7) % 20) AS code2
+                    CASE WHEN {col["rare_code"]} THEN '03111900' ELSE (SELECT c FROM k WHERE i = (n / 7) % 20) END
+                      AS code2
                   FROM seq)
                 INSERT INTO notices_notice (source, source_id, procedure_id, notice_type, status, language, title,
                   titles, descriptions, cpv, all_cpv, links, currency, source_url, warnings, next_deadline,
-                  closes_at, published_at, created_at, updated_at)
+                  closes_at, published_at, created_at, updated_at, nuts, subtype, procedure_type, estimated_value)
                 SELECT 'eforms', 'bench-' || n, '', 'cn-standard',
-                  CASE WHEN n % 33 = 0 THEN 'cancelled' ELSE 'active' END, 'fi',
-                  word || ' ' || n,
-                  json_object('fi', word || ' ' || n, 'sv', word2),
+                  CASE WHEN n % 33 = 0 THEN 'cancelled' ELSE 'active' END, {col["language"]},
+                  word || ' ' || n || {col["rare_word"]},
+                  json_object('fi', word || ' ' || n || {col["rare_word"]}, 'sv', word2),
                   json_object('fi', 'Hankinnan kuvaus: ' || word || ' ja ' || word2 || ', numero ' || n),
                   json_array(code), json_array(code, code2), '[]', 'EUR', '', '[]',
                   first_at,
                   CASE WHEN n % 50 = 0 THEN datetime(first_at, '+14 days') ELSE first_at END,
-                  datetime(first_at, '-30 days'), '{now_s}', '{now_s}'
+                  datetime(first_at, '-30 days'), '{now_s}', '{now_s}',
+                  {col["nuts"]}, {col["subtype"]}, {col["procedure_type"]}, {col["estimated_value"]}
                 FROM rows
                 """
             )
     else:
         with connection.cursor() as c:
             c.execute("DROP INDEX IF EXISTS notices_notice_fulltext")
+            c.execute("DROP INDEX IF EXISTS notices_notice_trigram")
             c.execute(f"CREATE TEMP TABLE w(i int PRIMARY KEY, w text); INSERT INTO w VALUES {words}")
             c.execute(f"CREATE TEMP TABLE k(i int PRIMARY KEY, c text); INSERT INTO k VALUES {cpvs}")
             c.execute(
                 f"""
                 INSERT INTO notices_notice (source, source_id, procedure_id, notice_type, status, language, title,
                   titles, descriptions, cpv, all_cpv, links, currency, source_url, warnings, next_deadline,
-                  closes_at, published_at, created_at, updated_at)
+                  closes_at, published_at, created_at, updated_at, nuts, subtype, procedure_type, estimated_value)
                 SELECT 'eforms', 'bench-' || n, '', 'cn-standard',
-                  CASE WHEN n % 33 = 0 THEN 'cancelled' ELSE 'active' END, 'fi',
-                  w1.w || ' ' || n,
-                  jsonb_build_object('fi', w1.w || ' ' || n, 'sv', w2.w),
+                  CASE WHEN n % 33 = 0 THEN 'cancelled' ELSE 'active' END, {col["language"]},
+                  w1.w || ' ' || n || {col["rare_word"]},
+                  jsonb_build_object('fi', w1.w || ' ' || n || {col["rare_word"]}, 'sv', w2.w),
                   jsonb_build_object('fi', 'Hankinnan kuvaus: ' || w1.w || ' ja ' || w2.w || ', numero ' || n),
-                  jsonb_build_array(k1.c), jsonb_build_array(k1.c, k2.c), '[]', 'EUR', '', '[]',
+                  jsonb_build_array(k1.c),
+                  jsonb_build_array(k1.c, CASE WHEN {col["rare_code"]} THEN '03111900' ELSE k2.c END),
+                  '[]', 'EUR', '', '[]',
                   first_at,
                   CASE WHEN n % 50 = 0 THEN first_at + interval '14 days' ELSE first_at END,
-                  first_at - interval '30 days', timestamptz '{now_s}+00', timestamptz '{now_s}+00'
+                  first_at - interval '30 days', timestamptz '{now_s}+00', timestamptz '{now_s}+00',
+                  {col["nuts"]}, {col["subtype"]}, {col["procedure_type"]}, {col["estimated_value"]}
                 FROM (SELECT n, timestamptz '{now_s}+00' + (((n * 7919) % 576000) - 144000) * interval '1 minute'
                       AS first_at FROM generate_series(1::bigint, {count}::bigint) AS n) s
                 JOIN w w1 ON w1.i = n % 20 JOIN w w2 ON w2.i = (n / 20) % 20
@@ -129,26 +172,79 @@ def generate(count: int, now: dt.datetime) -> float:
         # The tender deadline of the procedure (or of lot 1), and lot 2's later one for every fiftieth.
         c.execute(
             """
-            INSERT INTO notices_deadline (notice_id, lot, kind, at, needs_review, text, sequence, active)
+            INSERT INTO notices_deadline (notice_id, lot, kind, at, needs_review, review_reasons, text, sequence,
+              active)
             SELECT id, CASE WHEN next_deadline < closes_at THEN '1' ELSE '' END, 'tender', next_deadline,
-                   false, '', 0, true FROM notices_notice
+                   false, '[]', '', 0, true FROM notices_notice
             """
         )
         c.execute(
             """
-            INSERT INTO notices_deadline (notice_id, lot, kind, at, needs_review, text, sequence, active)
-            SELECT id, '2', 'tender', closes_at, false, '', 0, true FROM notices_notice
+            INSERT INTO notices_deadline (notice_id, lot, kind, at, needs_review, review_reasons, text, sequence,
+              active)
+            SELECT id, '2', 'tender', closes_at, false, '[]', '', 0, true FROM notices_notice
             WHERE next_deadline < closes_at
+            """
+        )
+        # Buyers: one big (every tenth notice) and BUYERS small ones (the rest, in turn).
+        stamp = f"'{now_s}'" if vendor == "sqlite" else f"timestamptz '{now_s}+00'"
+        names = "'{}'" if vendor == "sqlite" else "'{}'::jsonb"
+        for i in range(BUYERS + 1):
+            name = "Iso kaupunki" if i == 0 else f"Kunta {i}"
+            c.execute(
+                f"INSERT INTO notices_buyer (name, name_key, names, name_sources, country, created_at, updated_at) "
+                f"VALUES (%s, %s, {names}, {names}, 'FI', {stamp}, {stamp})",
+                [name, name.lower()],
+            )
+        c.execute("SELECT min(id) FROM notices_buyer")
+        first = c.fetchone()[0]
+        c.executemany(
+            "INSERT INTO notices_buyeridentifier (buyer_id, scheme, value, valid, as_written) "
+            "VALUES (%s, 'FI-PRO', %s, true, %s)",
+            [(first + i, y_tunnus(i), y_tunnus(i)) for i in range(BUYERS + 1)],
+        )
+        c.execute(
+            f"""
+            INSERT INTO notices_notice_buyers (notice_id, buyer_id)
+            SELECT id, CASE WHEN id % 10 = 0 THEN {first} ELSE {first} + 1 + (id % {BUYERS}) END
+            FROM notices_notice
             """
         )
     if vendor == "postgresql":
         with connection.cursor() as c:
             c.execute("CREATE INDEX notices_notice_fulltext ON notices_notice USING GIN (search_vector)")
+            c.execute("CREATE INDEX notices_notice_trigram ON notices_notice USING GIN (search_text gin_trgm_ops)")
             c.execute("ANALYZE")
     else:
         with connection.cursor() as c:
             c.execute("ANALYZE")
     return time.perf_counter() - start
+
+
+def index_sizes() -> list[tuple[str, int]]:
+    """Bytes of the search tables and indexes, largest first."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        if connection.vendor == "sqlite":
+            c.execute(
+                "SELECT name, sum(pgsize) FROM dbstat WHERE name LIKE 'notices_notice_trigram%' OR "
+                "name LIKE 'notices_notice_fts%' OR name LIKE 'notices_%cpv%' OR name LIKE 'notices_%region%' "
+                "OR name LIKE 'notices_not%idx' OR name IN ('notices_subtype', 'notices_procedure_type', "
+                "'notices_language', 'notices_estimated_value', 'notices_notice') GROUP BY name"
+            )
+        else:
+            c.execute(
+                "SELECT relname, pg_relation_size(oid) FROM pg_class WHERE relname LIKE 'notices_%' "
+                "AND relkind IN ('r', 'i')"
+            )
+            rows = c.fetchall()
+            c.execute(
+                "SELECT 'search_text column (notices_notice, stored)', sum(pg_column_size(search_text)) "
+                "FROM notices_notice"
+            )
+            return sorted([*rows, *c.fetchall()], key=lambda r: -(r[1] or 0))
+        return sorted(c.fetchall(), key=lambda r: -(r[1] or 0))
 
 
 def get(port: int, path: str) -> tuple[float, int, bytes]:
@@ -184,9 +280,19 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="per scenario, after 10 warm-up requests")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""), help="default: $DATABASE_URL, else SQLite")
+    parser.add_argument(
+        "--keep", metavar="DIR", help="SQLite: build the data in DIR and keep it; a later run with the same DIR "
+        "and --count reuses it (the data takes minutes to build, a run of the scenarios much less)",
+    )
+    parser.add_argument("--only", help="comma-separated parts of scenario names to run (and health)")
+    parser.add_argument("--sizes", action="store_true", help="print the sizes of the search tables and indexes")
+    parser.add_argument("--verbose", action="store_true", help="print each scenario as it is measured")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    keep = Path(args.keep).resolve() if args.keep and not args.database_url else None
+    tmp = keep or Path(tempfile.mkdtemp(prefix="bench-api-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    stamp = tmp / f"bench-data-{args.count}"
     os.environ.update(TRACKER_VAR_DIR=str(tmp), DATABASE_URL=args.database_url, DEBUG="false", LOG_LEVEL="WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
     import django
@@ -198,13 +304,22 @@ def main() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as c:  # a clean schema in the given database
             c.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    call_command("migrate", verbosity=0)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    seconds = generate(args.count, now)
+    if keep is not None and stamp.exists():
+        seconds = float(stamp.read_text())  # the data of an earlier run, its deadlines relative to then
+    else:
+        if keep is not None:
+            (tmp / "tracker.sqlite3").unlink(missing_ok=True)
+        call_command("migrate", verbosity=0)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        seconds = generate(args.count, now)
+        if keep is not None:
+            stamp.write_text(f"{seconds:.1f}")
     from notices.models import Deadline, Notice, NoticeCpv
 
     counts = (Notice.objects.count(), Deadline.objects.count(), NoticeCpv.objects.count())
+    sizes = index_sizes() if args.sizes else []
     connection.close()
+    load_before = os.getloadavg()[0]
 
     port = free_port()
     env = dict(os.environ, ALLOWED_HOSTS="127.0.0.1,localhost", API_AUTH_FAILURES="0")
@@ -225,34 +340,100 @@ def main() -> None:
         open_list = "/api/notices?" + urlencode({"status": "open", "limit": 50})
         first = measure(port, open_list, 1, warmup=0)["body"]
         deep = first["next_cursor"]
-        for _ in range(20):  # 20 pages in, by cursor
-            deep = json.loads(get(port, open_list + "&" + urlencode({"cursor": deep}))[2])["next_cursor"]
+        for _ in range(20):  # 20 pages in, by cursor (fewer when a tiny run has fewer pages)
+            following = json.loads(get(port, open_list + "&" + urlencode({"cursor": deep}))[2])["next_cursor"]
+            if following is None:
+                break
+            deep = following
+        big, small = y_tunnus(0), y_tunnus(1 + 4_321 % BUYERS)
+        soon = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        d40 = {"deadline_after": soon.isoformat(), "deadline_before": (soon + dt.timedelta(days=40)).isoformat()}
+        d1h = {"deadline_after": (soon + dt.timedelta(days=100)).isoformat(),
+               "deadline_before": (soon + dt.timedelta(days=100, hours=1)).isoformat()}
+
+        def with_(base, **params):
+            return base + "&" + urlencode(params)
+
+        closed_list = "/api/notices?" + urlencode({"status": "closed", "limit": 50})
         scenarios = [
             ("health (no database)", "/api/health"),
             ("open, next deadline first, 50", open_list),
-            ("  + q, frequent word (10 %)", open_list + "&q=siivouspalvelut"),
-            ("  + q, rare words (a few notices)", open_list + "&q=" + "kalusteet+123403"),
-            ("  + cpv, broad prefix 45 (25 %)", open_list + "&cpv=45"),
-            ("  + cpv, one code 4523314 (10 %)", open_list + "&cpv=4523314"),
-            ("  + cursor, page 21", open_list + "&" + urlencode({"cursor": deep})),
+            ("  + cursor, page 21", with_(open_list, cursor=deep)),
             ("all statuses, 50", "/api/notices?limit=50"),
             ("deadlines (calendar), 100", "/api/deadlines?limit=100"),
+            # Each filter at about 10 % and below 0.1 % of the notices (open notices, next deadline first).
+            ("q word 10%", with_(open_list, q="siivouspalvelut")),
+            ("q words <0.1%", with_(open_list, q="kalusteet 123403")),
+            ("q inside compounds 10%", with_(open_list, q="kuljetukset")),
+            ("q inside compounds <0.1%", with_(open_list, q="aurausurakka")),
+            ("q inflected (stem) 10%", with_(open_list, q="siivouspalveluiden")),
+            ("q phrase 10%", with_(open_list, q='"tienhoidon urakka"')),
+            ("cpv 4523314 10%", with_(open_list, cpv="4523314")),
+            ("cpv 45 25%", with_(open_list, cpv="45")),
+            ("cpv 031119 <0.1%", with_(open_list, cpv="031119")),
+            ("buyer 10%", with_(open_list, buyer=big)),
+            ("buyer <0.1%", with_(open_list, buyer=small)),
+            ("deadline range 10%", with_(open_list, **d40)),
+            ("deadline range <0.1%", with_(open_list, **d1h)),
+            ("region FI1B 10%", with_(open_list, region="FI1B")),
+            ("region FI200 <0.1%", with_(open_list, region="FI200")),
+            ("subtype national 10%", with_(open_list, subtype="national")),
+            ("subtype E1 <0.1%", with_(open_list, subtype="E1")),
+            ("procedure restricted 10%", with_(open_list, procedure_type="restricted")),
+            ("procedure innovation <0.1%", with_(open_list, procedure_type="innovation")),
+            ("value >= 900000 10%", with_(open_list, value_min=900_000)),
+            ("value >= 999500 <0.1%", with_(open_list, value_min=999_500)),
+            ("language sv 10%", with_(open_list, language="sv")),
+            ("language en <0.1%", with_(open_list, language="en")),
+            ("status closed 22%", closed_list),
+            ("status cancelled 3%", "/api/notices?" + urlencode({"status": "cancelled", "limit": 50})),
+            # Pairs at those selectivities.
+            ("words + cpv, 10% each", with_(open_list, q="siivouspalvelut", cpv="4523314")),
+            ("words + cpv, <0.1%", with_(open_list, q="aurausurakka", cpv="45")),
+            ("words + buyer, 10% each", with_(open_list, q="siivouspalvelut", buyer=big)),
+            ("words + buyer, <0.1%", with_(open_list, q="siivouspalvelut", buyer=small)),
+            ("cpv + deadline range, 10% each", with_(open_list, cpv="4523314", **d40)),
+            ("cpv + deadline range, <0.1%", with_(open_list, cpv="4523314", **d1h)),
+            ("region + status closed, 10%", with_(closed_list, region="FI1B")),
+            ("region + status open, <0.1%", with_(open_list, region="FI200")),
+            ("closed + words 10%", with_(closed_list, q="siivouspalvelut")),
+            ("closed + words <0.1%", with_(closed_list, q="aurausurakka")),
+            ("closed + compounds 10%", with_(closed_list, q="kuljetukset")),
+            ("sort=relevance, word 10%", with_(open_list, q="kuljetukset", sort="relevance")),
+            ("sort=newest, cpv 10%", with_(open_list, cpv="4523314", sort="newest")),
         ]
-        results = [(name, measure(port, path, args.requests)) for name, path in scenarios]
+        only = [x.strip() for x in (args.only or "").split(",") if x.strip()]
+        if only:
+            scenarios = [sc for sc in scenarios if sc[0] == "health (no database)" or any(o in sc[0] for o in only)]
+        results = []
+        for name, path in scenarios:
+            result = measure(port, path, args.requests)
+            results.append((name, result))
+            if args.verbose:
+                body = result["body"] or {}
+                print(f"{name:34} {result['p50']:8.1f} {result['p95']:8.1f}  count {body.get('count')}", flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    shutil.rmtree(tmp, ignore_errors=True)
+    if keep is None:
+        shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"database: {connection.vendor}; gunicorn workers: {args.workers}; requests per scenario: {args.requests}")
     print(f"data: {counts[0]:,} notices, {counts[1]:,} deadlines, {counts[2]:,} CPV rows, "
           f"generated in {seconds:.0f} s with bulk SQL (triggers on)")
     print(f"open notices: count {first['count']:,} (exact: {first['count_exact']})")
+    print(f"load average (1 min) before -> after the requests: {load_before:.2f} -> {os.getloadavg()[0]:.2f}")
     base = results[0][1]["p50"]
-    print(f"{'scenario':34} {'p50 ms':>8} {'p95 ms':>8} {'p50 / health':>13}")
+    print(f"{'scenario':34} {'p50 ms':>8} {'p95 ms':>8} {'p50 / health':>13} {'count':>7}")
     for name, r in results:
-        print(f"{name:34} {r['p50']:8.1f} {r['p95']:8.1f} {r['p50'] / base:12.1f}x")
+        body = r["body"] or {}
+        count = body.get("count", "")
+        print(f"{name:34} {r['p50']:8.1f} {r['p95']:8.1f} {r['p50'] / base:12.1f}x {count!s:>7}")
+    if sizes:
+        print("sizes of the search tables and indexes:")
+        for name, size in sizes:
+            print(f"  {name:50} {(size or 0) / 1e6:9.1f} MB")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from icalendar import Alarm, Calendar, Event
 
+from notices import codes
 from notices.gate import OUT_OF_RANGE
 from notices.readers import text as ft
 from notices.vocab import HELSINKI
@@ -82,6 +83,26 @@ def review_note(reasons) -> str:
     why = "; ".join(review_reasons(reasons))
     note = _("read from free text: check the notice")
     return f"{note} ({why})" if why else note
+def cpv_labels(cpv_codes, lang: str) -> list[dict]:
+    """CPV codes with their names in ``lang`` from the eForms SDK's labels (``notices.codes``):
+    [{"code": "90910000", "name": "Siivous- ja puhdistuspalvelut", "text": "90910000 Siivous- ja ..."}];
+    a code without a known name is shown bare."""
+    found = []
+    for code in cpv_codes or ():
+        name = codes.cpv_name(code, lang)
+        found.append({"code": code, "name": name, "text": f"{code} {name}" if name else code})
+    return found
+
+
+def cpv_line(cpv_codes, lang: str, limit: int = 4) -> str:
+    """"45233000 Tienrakennustyöt; 90910000 Siivous- ja puhdistuspalvelut" (up to ``limit`` codes)."""
+    shown = [c["text"] for c in cpv_labels(list(cpv_codes or ())[:limit], lang)]
+    more = len(cpv_codes or ()) - limit
+    return "; ".join(shown) + (f"; +{more}" if more > 0 else "")
+
+
+def region_name(code: str, lang: str) -> str:
+    return codes.name("nuts", code, lang)
 
 
 def kind_phrase(kind: str) -> str:

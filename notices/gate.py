@@ -155,6 +155,8 @@ class _Gate:
     def amount(self, value: Decimal | None, path: str) -> Decimal | None:
         if value is None:
             return None
+        if not isinstance(value, Decimal):  # an int or float from a caller that built the record by hand
+            value = Decimal(str(value))
         if not value.is_finite() or abs(value) >= MAX_AMOUNT:
             shown = str(value) if len(str(value)) <= 40 else str(value)[:40] + "…"
             self.warn(f"{path} {shown} was dropped: an amount must be finite and below 10^15")

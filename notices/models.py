@@ -97,6 +97,13 @@ class Notice(models.Model):
     notice_type = models.CharField(max_length=50)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     language = models.CharField(max_length=2, blank=True)
+    subtype = models.CharField(
+        max_length=10, blank=True, help_text="eForms notice subtype: 1-40 EU notices, E1-E6 Finnish national ones"
+    )
+    procedure_type = models.CharField(max_length=30, blank=True, help_text="eForms BT-105: open, restricted...")
+    nuts = models.JSONField(
+        default=list, blank=True, help_text="NUTS codes: places of performance, then the buyers' addresses"
+    )
     title = models.TextField()
     titles = models.JSONField(default=dict, blank=True)
     descriptions = models.JSONField(default=dict, blank=True)
@@ -128,6 +135,11 @@ class Notice(models.Model):
             models.Index(fields=["status", "next_deadline"]),
             models.Index(fields=["status", "closes_at"]),
             models.Index(fields=["published_at"]),
+            # The filters of the list (notices.search): a rare value is collected through these.
+            models.Index(fields=["subtype"], name="notices_subtype"),
+            models.Index(fields=["procedure_type"], name="notices_procedure_type"),
+            models.Index(fields=["language"], name="notices_language"),
+            models.Index(fields=["estimated_value"], name="notices_estimated_value"),
             # The rare notices whose earliest closing deadline has passed while a later one is ahead
             # (lots closing at different times): the API's "next deadline still ahead" looks them up here.
             models.Index(
@@ -288,6 +300,40 @@ class NoticeCpv(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id}: {self.code}"
+
+
+class NoticeRegion(models.Model):
+    """One NUTS code of a notice (``Notice.nuts``) as a row, so ``?region=FI1B`` is an index range; kept by
+    database triggers on notices_notice (migration 0017), like ``NoticeCpv``."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="region_rows", db_constraint=False)
+    code = models.CharField(max_length=10)
+
+    class Meta:
+        indexes = [models.Index(fields=["code", "notice"], name="notices_region_code")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}: {self.code}"
+
+
+class CodeLabel(models.Model):
+    """A code's name in Finnish, Swedish and English, from the eForms SDK's code labels
+    (``translations/code_{fi,sv,en}.xml``, keys ``code|name|LIST.CODE``), loaded by
+    ``manage.py load_code_labels``: CPV codes, NUTS regions, procedure types, notice subtypes."""
+
+    list = models.CharField(max_length=40)
+    code = models.CharField(max_length=20)
+    fi = models.TextField(blank=True)
+    sv = models.TextField(blank=True)
+    en = models.TextField(blank=True)
+    # Lower-cased names in all three languages, for the CPV picker's "names containing these words".
+    search = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["list", "code"], name="unique_code_label")]
+
+    def __str__(self) -> str:
+        return f"{self.list} {self.code}: {self.en or self.fi}"
 
 
 class OfficerMembership(models.Model):

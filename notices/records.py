@@ -160,6 +160,13 @@ class NoticeRecord:
     estimated_value: Decimal | None = None
     currency: str | None = None
     source_url: str | None = None
+    # Classification, added later and never part of the content hash (``NOT_HASHED``): NUTS codes (eForms
+    # BT-5071 places of performance, then BT-507 of the buyers' addresses), the eForms notice subtype
+    # (16, E3...) and the procedure type (BT-105: open, restricted...). A stored notice read again gets
+    # them without becoming a new version (the store refreshes them on an unchanged read).
+    nuts: tuple[str, ...] = ()
+    subtype: str | None = None
+    procedure_type: str | None = None
     # What the reader read around but could not use (an impossible deadline date): stored with the
     # notice and shown to operators; not part of the as_json() contract.
     warnings: tuple[str, ...] = ()
@@ -193,6 +200,9 @@ class NoticeRecord:
             "links": list(self.links),
             "published_at": self.published_at.isoformat() if self.published_at else None,
             **({"aliases": list(self.aliases)} if self.aliases else {}),
+            "nuts": list(self.nuts),
+            "subtype": self.subtype,
+            "procedure_type": self.procedure_type,
         }
 
 
@@ -252,14 +262,17 @@ class RawPayload:
 
 # Fields added to the records after notices were first stored. While empty they stay out of the content
 # hash, so a notice read again after the upgrade is still the version it was (not a new one).
-_ADDED_LATER = frozenset({"review_reasons", "aliases"})
+_ADDED_LATER = frozenset({"review_reasons", "aliases", "nuts", "subtype", "procedure_type"})
+# Fields that never change the hash: what a notice is classified as, read since issue 15. Were they
+# hashed when set, every stored eForms notice would become a new version the next time it is read.
+NOT_HASHED = ("nuts", "subtype", "procedure_type")
 
 
 def _plain(value):
     if dataclasses.is_dataclass(value):
         fields = value.__dict__
         if not _ADDED_LATER.isdisjoint(fields):
-            fields = {k: v for k, v in fields.items() if v or k not in _ADDED_LATER}
+            fields = {k: v for k, v in fields.items() if (v or k not in _ADDED_LATER) and k not in NOT_HASHED}
         return fields
     if isinstance(value, dt.datetime):
         return value.isoformat()

@@ -44,7 +44,7 @@ from notices.models import (
     NoticeVersion,
     Rejection,
 )
-from notices.records import BuyerRecord, DeadlineRecord, Encoded, NoticeRecord, RawPayload
+from notices.records import NOT_HASHED, BuyerRecord, DeadlineRecord, Encoded, NoticeRecord, RawPayload
 from notices.vocab import CLOSING_KINDS, in_range
 
 # Sent inside the writing transaction with ``change=Change`` whenever a notice is new or was updated.
@@ -271,6 +271,7 @@ def _save(entry: Entry) -> Change:
     _add_origins([(notice.pk, entry.origin)], now)  # the same notice from another place is one more origin
     current = notice.current_version
     if current is not None and current.content_hash == digest:
+        _refresh_classification(notice, record)
         return Change(notice, UNCHANGED)
     number = (notice.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     if current is not None and _superseded(notice, current, record):
@@ -627,6 +628,9 @@ def _notice_values(record: NoticeRecord) -> dict:
         "procedure_id": record.procedure_id or "",
         "notice_type": record.notice_type,
         "language": record.language or "",
+        "subtype": record.subtype or "",
+        "procedure_type": record.procedure_type or "",
+        "nuts": list(record.nuts),
         "title": record.title,
         "titles": dict(record.titles),
         "descriptions": dict(record.descriptions),
@@ -645,7 +649,19 @@ def _notice_values(record: NoticeRecord) -> dict:
     }
 
 
-_UNREPORTED = ("status", "next_deadline", "closes_at")
+_UNREPORTED = ("status", "next_deadline", "closes_at", *NOT_HASHED)
+
+
+def _refresh_classification(notice: Notice, record: NoticeRecord) -> None:
+    """A notice read again unchanged may still be classified better than when it was stored (NUTS codes,
+    subtype and procedure type, read since issue 15 and kept out of the content hash): its columns are
+    brought up to date without a new version."""
+    values = _notice_values(record)
+    fresh = {name: values[name] for name in NOT_HASHED if getattr(notice, name) != values[name]}
+    if fresh:
+        Notice.objects.filter(pk=notice.pk).update(**fresh)
+        for name, value in fresh.items():
+            setattr(notice, name, value)
 
 
 def _lot_values(record: NoticeRecord) -> list[dict]:

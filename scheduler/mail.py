@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from notices import pdf
 from notices.display import (
     cancel_reason,
+    cpv_line,
     deadline_event,
     ics_bytes,
     kind_phrase,
@@ -151,6 +152,7 @@ class Builder:
             "buyer": buyer,
             "lot": subscription.lot,
             "lot_title": lot_title,
+            "cpv": cpv_line(notice.all_cpv or notice.cpv or [], lang),
             "notice_url": notice_url(notice.pk),
             "unsubscribe_url": links.unsubscribe_url(subscription.pk),
             "reminders_url": links.reminders_url(subscription.pk),

@@ -69,3 +69,13 @@ def smtp(settings):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def code_labels(db, corpus):
+    """The eForms SDK's code names (CPV, NUTS...) loaded as `manage.py load_code_labels` loads them."""
+    from notices import codes
+
+    codes.load(corpus / "eforms-sdk-1.15.1" / "translations")
+    yield
+    codes.forget()

@@ -150,6 +150,11 @@ SCHEDULER_JOB_HOOKS = env.strings("SCHEDULER_JOB_HOOKS")  # dotted paths of regi
 
 # --- REST API (notices/api/, notices/search.py) ------------------------------------
 API_COUNT_CAP = env.integer("API_COUNT_CAP", 1_000)  # list counts are exact up to this, then capped
+# The eForms SDK's code labels (code_fi.xml, code_sv.xml, code_en.xml): CPV and NUTS names for the pages,
+# PDFs, feeds and mails, loaded into the database by `manage.py load_code_labels`.
+CODE_LABELS_DIR = env.string(
+    "CODE_LABELS_DIR", str(BASE_DIR.parent / "shared" / "corpus" / "eforms-sdk-1.15.1" / "translations")
+)
 API_AUTH_FAILURES = env.integer("API_AUTH_FAILURES", 20)  # bad tokens per client address... (0: no limit)
 API_AUTH_FAILURE_WINDOW = env.integer("API_AUTH_FAILURE_WINDOW", 600)  # ...in this many seconds, then 429
 

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 from typing import Literal
 
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +25,7 @@ from ninja import Query, Router, Status
 from pydantic import Field
 from pydantic import ValidationError as PydanticValidationError
 
-from notices import officers, pdf, search
+from notices import officers, pdf, search, spreadsheet
 from notices.api.auth import TokenAuth
 from notices.api.errors import responses
 from notices.api.schemas import (
@@ -63,17 +64,34 @@ _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut
 
 
 class NoticeFilters(InputSchema):
-    q: str | None = Field(None, max_length=500, description="Words in titles and descriptions, any language")
-    status: Literal["open", "closed", "cancelled"] | None = Field(
-        None, description="open: a tender/participation deadline still ahead; closed: none ahead; cancelled"
+    q: str | None = Field(
+        None, max_length=500,
+        description='Words in titles and descriptions, any language; every word must match, as written, by its '
+        'Finnish or Swedish stem, or (three letters or more) inside a longer word; "quotes" give a phrase',
+    )
+    status: Literal["open", "closed", "cancelled", "all"] | None = Field(
+        None, description="open: a tender/participation deadline still ahead; closed: none ahead; cancelled; all"
     )
     deadline_after: Instant | None = Field(None, description="Has a tender/participation deadline at or after")
     deadline_before: Instant | None = Field(None, description="... and before this instant")
     cpv: str | None = Field(None, max_length=10, description="CPV code prefix (procedure's or any lot's): 45, 4523")
     buyer: str | None = Field(None, max_length=100, description="Buyer identifier in any form: 0206714-5, FI02067145")
     country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$", description="Buyer's country, ISO 3166-1 alpha-2")
+    region: str | None = Field(
+        None, max_length=5, description="NUTS code prefix of a place of performance or the buyer's address: FI1B1, FI19"
+    )
     source: Literal[SOURCES] | None = None  # type: ignore[valid-type]
     notice_type: str | None = Field(None, max_length=50)
+    subtype: str | None = Field(
+        None, max_length=10, description="eForms notice subtype (16, E3), or national (E1-E6) or eu"
+    )
+    procedure_type: str | None = Field(None, max_length=30, description="eForms BT-105: open, restricted, neg-w-call...")
+    value_min: int | None = Field(None, ge=0, description="Estimated value at least (whole units of its currency)")
+    value_max: int | None = Field(None, ge=0, description="Estimated value at most")
+    language: str | None = Field(None, pattern=r"^[A-Za-z]{2}$", description="Language of the notice: fi, sv, en")
+    sort: Literal["deadline", "newest", "relevance"] | None = Field(
+        None, description="deadline (default: next deadline first), newest, relevance (with q)"
+    )
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=10_000, description="Deep pages: use cursor")
     cursor: str | None = Field(None, max_length=500, description="next_cursor of the previous page")
@@ -81,7 +99,7 @@ class NoticeFilters(InputSchema):
 
 LIST_FIELDS = (
     "pk", "source", "source_id", "notice_type", "status", "title", "titles", "language", "cpv", "all_cpv",
-    "closes_at", "published_at",
+    "closes_at", "published_at", "nuts", "subtype", "procedure_type", "estimated_value", "currency",
 )
 
 
@@ -119,6 +137,11 @@ def _list_items(rows: list[tuple[int, dt.datetime | None]], now: dt.datetime) ->
             "next_deadline_review_reasons": review.get((pk, ahead), []),
             "closes_at": closes,
             "published_at": n["published_at"],
+            "nuts": n["nuts"] or [],
+            "subtype": n["subtype"] or None,
+            "procedure_type": n["procedure_type"] or None,
+            "estimated_value": str(n["estimated_value"]) if n["estimated_value"] is not None else None,
+            "currency": n["currency"] or None,
         })
     return items
 
@@ -151,17 +174,54 @@ def list_notices(request, filters: Query[NoticeFilters]):
     }
 
 
+class ExportFilters(NoticeFilters):
+    sep: Literal[";", ","] = Field(";", description="; (Finnish Excel, decimal comma) or , (decimal point)")
+    lang: Literal["fi", "sv", "en"] = Field("fi", description="Language of the header, titles and CPV names")
+
+
+@router.get(
+    "/notices.csv",
+    url_name="notices_csv",
+    summary="The list as CSV for a spreadsheet",
+    description=(
+        "Every notice matching the filters of `GET /api/notices`, in the same order, streamed: UTF-8 with a "
+        "byte order mark, `;`-separated with a decimal comma (as Finnish Excel expects) or `sep=,`. `limit`, "
+        "`offset` and `cursor` are ignored: the whole list is sent."
+    ),
+    openapi_extra={
+        "responses": {
+            # Integer keys, as ninja's own (a second "200" makes Swagger UI render nothing).
+            200: {"description": "The CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+            422: {"description": "A parameter is not valid", "content": _ERROR},
+        }
+    },
+)
+def notices_csv(request, filters: Query[ExportFilters]):
+    now = timezone.now()
+    lines = spreadsheet.rows(_filters(filters), now=now, lang=filters.lang, sep=filters.sep)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="notices.csv"'
+    return response
+
+
 def _filters(f: NoticeFilters) -> search.Filters:
     return search.Filters(
         q=f.q,
         status=f.status,
         deadline_after=f.deadline_after,
         deadline_before=f.deadline_before,
-        cpv=search.check_cpv(f.cpv),
+        cpv=f.cpv,
         buyer=f.buyer,
         country=f.country,
+        region=f.region,
         source=f.source,
         notice_type=f.notice_type,
+        subtype=f.subtype,
+        procedure_type=f.procedure_type,
+        value_min=f.value_min,
+        value_max=f.value_max,
+        language=f.language,
+        sort=f.sort,
     )
 
 
@@ -233,6 +293,9 @@ def notice_out(notice: Notice, request=None) -> dict:
         "estimated_value": str(notice.estimated_value) if notice.estimated_value is not None else None,
         "currency": notice.currency or None,
         "source_url": notice.source_url or None,
+        "nuts": notice.nuts or [],
+        "subtype": notice.subtype or None,
+        "procedure_type": notice.procedure_type or None,
         "open": _is_open(notice, now),
         "next_deadline": min(ahead) if ahead else None,
         "closes_at": notice.closes_at,

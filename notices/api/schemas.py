@@ -170,6 +170,11 @@ class NoticeListItem(Schema):
     next_deadline_review_reasons: list[str] = Field(description="Why (see the deadlines of GET /api/notices/{id})")
     closes_at: dt.datetime | None = Field(description="Latest tender/participation deadline")
     published_at: dt.datetime | None
+    nuts: list[str] = Field(description="NUTS codes: places of performance, then the buyers' addresses")
+    subtype: str | None = Field(description="eForms notice subtype: 16, E3 (national)...")
+    procedure_type: str | None = Field(description="eForms BT-105: open, restricted...")
+    estimated_value: str | None
+    currency: str | None
 
 
 class NoticeList(Paged):
@@ -201,6 +206,9 @@ class NoticeOut(Schema):
     estimated_value: str | None
     currency: str | None
     source_url: str | None
+    nuts: list[str]
+    subtype: str | None
+    procedure_type: str | None
     open: bool
     next_deadline: dt.datetime | None
     closes_at: dt.datetime | None

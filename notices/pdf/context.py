@@ -18,6 +18,7 @@ from notices.display import (
     SCHEME_LABELS,
     SOURCE_LABELS,
     cancel_reason,
+    cpv_labels,
     local_time,
     money,
     review_reasons,
@@ -75,9 +76,9 @@ def summary_context(notice: Notice, lang: str, now: dt.datetime) -> dict:
         "deadline_groups": _deadline_groups(deadlines[:MAX_DEADLINES], lot_titles, now),
         "deadlines_by_lot": any(d.lot for d in deadlines),
         "deadlines_clipped": len(deadlines) > MAX_DEADLINES,
-        "lots": [_lot(lot) for lot in lots[:MAX_LOTS]],
+        "lots": [_lot(lot, lang) for lot in lots[:MAX_LOTS]],
         "lots_clipped": len(lots) > MAX_LOTS,
-        "cpv": [_clip(c, 20) for c in (notice.all_cpv or notice.cpv)[:MAX_CPV]],
+        "cpv": [_clip(c["text"], 160) for c in cpv_labels((notice.all_cpv or notice.cpv)[:MAX_CPV], lang)],
         "estimated_value": money(notice.estimated_value, notice.currency),
         "links": _links(notice.links[:MAX_LINKS]),
         "source": {
@@ -191,11 +192,12 @@ def _phone(as_written: str, e164: str, valid: bool | None) -> dict | None:
     }
 
 
-def _lot(lot) -> dict:
+def _lot(lot, lang: str) -> dict:
     return {
         "id": _clip(lot.lot_id, MAX_FIELD),
         "title": _clip(lot.title, MAX_LOT_TITLE),
-        "cpv": ", ".join(lot.cpv[:MAX_LOT_CPV]) + (" …" if len(lot.cpv) > MAX_LOT_CPV else ""),
+        "cpv": "; ".join(_clip(c["text"], 80) for c in cpv_labels(lot.cpv[:MAX_LOT_CPV], lang))
+        + (" …" if len(lot.cpv) > MAX_LOT_CPV else ""),
         "value": money(lot.estimated_value, ""),
     }
 

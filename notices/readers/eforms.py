@@ -73,6 +73,13 @@ _PUBLICATION_DATE = _xpath(f"{_EXTENSION}/efac:Publication/efbc:PublicationDate"
 _CHANGED_NOTICE = _xpath(f"{_EXTENSION}/efac:Changes/efbc:ChangedNoticeIdentifier")  # BT-758
 _CHANGE_REASONS = _xpath(f"{_EXTENSION}/efac:Changes/efac:ChangeReason/cbc:ReasonCode")  # BT-140
 _COMPANIES = _xpath(f"{_EXTENSION}/efac:Organizations/efac:Organization/efac:Company")
+_SUBTYPE = _xpath(f"{_EXTENSION}/efac:NoticeSubType/cbc:SubTypeCode")  # OPP-070: 16, E3...
+_PROCEDURE_TYPE = _xpath("cac:TenderingProcess/cbc:ProcedureCode")  # BT-105
+# BT-5071 place of performance (country subdivision, NUTS 3) of the procedure and of each lot.
+_PLACES = _xpath(
+    "cac:ProcurementProject/cac:RealizedLocation/cac:Address/cbc:CountrySubentityCode"
+    " | cac:ProcurementProjectLot/cac:ProcurementProject/cac:RealizedLocation/cac:Address/cbc:CountrySubentityCode"
+)
 _BUYER_REFS = _xpath("cac:ContractingParty/cac:Party/cac:PartyIdentification/cbc:ID")
 _LOTS = _xpath("cac:ProcurementProjectLot[cbc:ID/@schemeName='Lot' or cbc:ID/@schemeName='Part']")
 # BT-508 buyer profile, BT-15/BT-615 procurement documents, BT-18 submission URL.
@@ -97,6 +104,8 @@ _COMPANY_IDS = _xpath("cac:PartyIdentification/cbc:ID")
 _COMPANY_NAMES = _xpath("cac:PartyName/cbc:Name")  # BT-500
 _COMPANY_LEGAL_IDS = _xpath("cac:PartyLegalEntity/cbc:CompanyID")  # BT-501
 _COMPANY_COUNTRY = _xpath("cac:PostalAddress/cac:Country/cbc:IdentificationCode")  # BT-514
+_COMPANY_NUTS = _xpath("cac:PostalAddress/cbc:CountrySubentityCode")  # BT-507
+_NUTS = re.compile(r"[A-Z]{2}[0-9A-Z]{0,3}", re.ASCII)
 _STREET_PARTS = _xpath(
     "cbc:StreetName | cbc:AdditionalStreetName | cac:AddressLine/cbc:Line"
 )  # BT-510 a/b/c, under cac:PostalAddress
@@ -236,6 +245,9 @@ def _notice(root: etree._Element, url: str | None) -> NoticeRecord:
         estimated_value=value,
         currency=currency,
         source_url=url,
+        nuts=_nuts(root),
+        subtype=_optional_text(_first(_SUBTYPE(root))),
+        procedure_type=_optional_text(_first(_PROCEDURE_TYPE(root))),
     )
 
 
@@ -299,6 +311,24 @@ def _links(root: etree._Element) -> tuple[str, ...]:
         value = _optional_text(element)
         if value and _HTTP.fullmatch(value):
             seen.setdefault(value, None)
+    return tuple(seen)
+
+
+def _nuts(root: etree._Element) -> tuple[str, ...]:
+    """NUTS codes, each once: the places of performance (BT-5071) of the procedure and its lots, then the
+    buyers' addresses (BT-507). A code that is not NUTS-shaped (FI1B1, FI19, FI) is left out."""
+    seen: dict[str, None] = {}
+    companies = {}
+    for company in _COMPANIES(root):
+        for ref in _COMPANY_IDS(company):
+            if key := _optional_text(ref):
+                companies.setdefault(key, company)
+    buyers = [companies[k] for ref in _BUYER_REFS(root) if (k := _optional_text(ref)) in companies]
+    elements = list(_PLACES(root)) + [e for company in buyers for e in _COMPANY_NUTS(company)]
+    for element in elements:
+        code = (_optional_text(element) or "").upper()
+        if _NUTS.fullmatch(code) and not code.endswith("ZZZ"):
+            seen.setdefault(code, None)
     return tuple(seen)
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed
@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from notices import search
-from notices.display import deadline_event, ics_bytes, local_time, review_note
+from notices import search, spreadsheet
+from notices.display import cpv_line, deadline_event, ics_bytes, local_time, review_note
 from notices.models import Buyer, Deadline, Notice
 from notices.vocab import LANGUAGES, LATEST
 from notices.web.errors import bad_request_page, form_reasons
@@ -99,6 +99,8 @@ class NoticesFeed(Feed):
                 parts.append(_("Deadline: %(when)s (Finnish time)") % {"when": local_time(notice.next_deadline)})
                 if (notice.pk, notice.next_deadline) in self.review:
                     parts[-1] += f" ({review_note(self.review[(notice.pk, notice.next_deadline)])})"
+        if notice.all_cpv or notice.cpv:
+            parts.append("CPV " + cpv_line(notice.all_cpv or notice.cpv, self.lang))
         return " — ".join(p for p in parts if p)
 
     def item_link(self, notice):
@@ -136,6 +138,26 @@ def deadline_events(deadlines, lang: str) -> list[dict]:
             )
             for d in deadlines
         ]
+
+
+def csv_response(lines, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_safe
+def notices_csv(request):
+    """GET /notices.csv?...: every notice the home page's filters match, in its order, as a spreadsheet
+    (``;``-separated UTF-8 with a byte order mark for Finnish Excel; ``sep=,`` for commas)."""
+    now = timezone.now()
+    lang = _language(request)
+    form = SearchForm(request.GET, lang=lang)
+    if not form.is_valid():
+        return bad_request_page(request, form_reasons(form))
+    sep = "," if request.GET.get("sep") == "," else ";"
+    return csv_response(spreadsheet.rows(form.filters(now), now=now, lang=lang, sep=sep), "notices.csv")
 
 
 @require_safe

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from notices import search
+from notices import codes, search
 from notices.display import KIND_LABELS, LANGUAGE_LABELS, SOURCE_LABELS
 from notices.errors import Invalid as SearchInvalid
 from notices.vocab import FOLLOWABLE_KINDS, HELSINKI, SOURCES
@@ -26,52 +26,153 @@ BEFORE_LABELS = {"P7D": _("7 days before"), "P1D": _("1 day before"), "PT2H": _(
 PAGE_SIZE = 20
 
 
-class SearchForm(forms.Form):
-    """Text, CPV, buyer, closing within N days and source: the home page's and the feeds' filters."""
+STATUS_LABELS = {
+    "open": _("Open calls"),
+    "closed": _("Closed"),
+    "cancelled": pgettext_lazy("notices", "Cancelled"),
+    "all": _("All notices"),
+}
+SORT_LABELS = {
+    "deadline": _("Next deadline first"),
+    "newest": _("Newest first"),
+    "relevance": _("Best match first (with words)"),
+}
+SUBTYPE_LABELS = {
+    "national": _("National notices (below EU thresholds)"),
+    "eu": _("EU notices"),
+}
+# eForms BT-105 codes; their names come from the SDK's labels (notices.codes) when loaded.
+PROCEDURE_TYPES = (
+    "open", "restricted", "neg-w-call", "neg-wo-call", "comp-dial", "innovation", "comp-tend", "oth-single",
+    "oth-mult",
+)
 
-    q = forms.CharField(label=_("Words"), required=False, max_length=500)
+# What notices.search says is wrong with a filter, in the page's language, by the problem's code.
+FILTER_PROBLEMS = {
+    "cpv_digits": _("Give the leading digits of a CPV code, e.g. 45 or 45233000."),
+    "cpv_unknown": _("No CPV code begins with %(value)s."),
+    "buyer_format": _("“%(value)s” is not a business ID (Y-tunnus): seven digits, a dash, a check digit."),
+    "buyer_check": _("The check digit of “%(value)s” is wrong: it should be %(digit)s (%(id)s)."),
+    "region_format": _("“%(value)s” is not a NUTS region code, e.g. FI1B1 or FI19."),
+    "region_unknown": _("There is no region %(value)s."),
+    "range": _("The range is the wrong way round: this must not be below the first."),
+    "negative": _("Must not be negative."),
+    "procedure_type": _("Unknown procedure type."),
+    "subtype": _("Unknown notice type."),
+    "language": _("Unknown language."),
+    "choice": _("Not one of the choices."),
+}
+# The form field beside which a search parameter's problem is shown.
+PROBLEM_FIELDS = {"deadline_before": "within", "deadline_after": "within", "value_max": "value_max",
+                  "value_min": "value_min"}
+
+
+class SearchForm(forms.Form):
+    """The home page's, the feeds' and the CSV export's filters; what they mean is ``notices.search``'s
+    (``filters()`` turns them into ``search.Filters``, and ``search.check``'s problems are put beside the
+    fields they concern)."""
+
+    q = forms.CharField(
+        label=_("Words"), required=False, max_length=500,
+        help_text=_("Every word must match, also inside longer words; “quotes” for a phrase"),
+    )
     cpv = forms.CharField(
         label=_("CPV code"), required=False, max_length=10, help_text=_("Leading digits, e.g. 45 or 4521")
+    )
+    cpv_name = forms.CharField(
+        label=_("Find a CPV code by name"), required=False, max_length=100, help_text=_("e.g. siivous")
     )
     buyer = forms.CharField(
         label=_("Buyer's business ID"), required=False, max_length=100, help_text=_("e.g. 0206714-5")
     )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=list(STATUS_LABELS.items()))
     within = forms.IntegerField(
         label=_("Closing within (days)"), required=False, min_value=1, max_value=3650
     )
+    region = forms.CharField(
+        label=_("Region (NUTS)"), required=False, max_length=5,
+        help_text=_("e.g. FI1B1 Helsinki-Uusimaa or FI19 Länsi-Suomi"),
+    )
+    subtype = forms.ChoiceField(label=_("Notice type"), required=False)
+    procedure_type = forms.ChoiceField(label=_("Procedure"), required=False)
+    value_min = forms.IntegerField(label=_("Estimated value at least (€)"), required=False, min_value=0)
+    value_max = forms.IntegerField(label=_("Estimated value at most (€)"), required=False, min_value=0)
+    language = forms.ChoiceField(label=_("Language of the notice"), required=False)
     source = forms.ChoiceField(label=_("Source"), required=False)
+    sort = forms.ChoiceField(label=_("Order"), required=False, choices=list(SORT_LABELS.items()))
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    FILTER_FIELDS = ("q", "cpv", "buyer", "within", "source", "status", "region", "subtype", "procedure_type",
+                     "value_min", "value_max", "language")
+
+    def __init__(self, *args, lang: str = "fi", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = [("", _("Any source"))] + [(s, SOURCE_LABELS[s]) for s in SOURCES]
+        self.fields["subtype"].choices = [("", _("Any type"))] + list(SUBTYPE_LABELS.items())
+        self.fields["procedure_type"].choices = [("", _("Any procedure"))] + [
+            (code, codes.name("procurement-procedure-type", code, lang) or code) for code in PROCEDURE_TYPES
+        ]
+        self.fields["language"].choices = [("", _("Any language"))] + list(LANGUAGE_LABELS.items())
+        self.checked: search.Filters | None = None
 
     def clean_cpv(self):
         try:
             return search.check_cpv(self.cleaned_data.get("cpv"))
         except SearchInvalid:
-            raise ValidationError(_("Give the leading digits of a CPV code, e.g. 45 or 45233000.")) from None
+            raise ValidationError(FILTER_PROBLEMS["cpv_digits"]) from None
 
-    def filters(self, now: dt.datetime) -> search.Filters:
-        """The open calls matching this form, as ``notices.search`` filters (call after is_valid)."""
-        data = self.cleaned_data
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.checked = search.check(self._filters(data, dt.datetime.now(dt.UTC)))
+        except search.InvalidFilters as error:
+            for problem in error.problems:
+                field = PROBLEM_FIELDS.get(problem.field, problem.field)
+                text = FILTER_PROBLEMS.get(problem.code)
+                message = (str(text) % problem.params if problem.params else str(text)) if text else problem.message
+                self.add_error(field if field in self.fields else None, message)
+        return data
+
+    @staticmethod
+    def _filters(data: dict, now: dt.datetime) -> search.Filters:
         within = data.get("within")
         return search.Filters(
             q=data.get("q") or None,
-            status="open",
+            status=data.get("status") or "open",
             cpv=data.get("cpv") or None,
             buyer=data.get("buyer") or None,
             source=data.get("source") or None,
             deadline_after=now if within else None,
             deadline_before=now + dt.timedelta(days=within) if within else None,
+            region=data.get("region") or None,
+            subtype=data.get("subtype") or None,
+            procedure_type=data.get("procedure_type") or None,
+            value_min=data.get("value_min"),
+            value_max=data.get("value_max"),
+            language=data.get("language") or None,
+            sort=data.get("sort") or None,
         )
+
+    def filters(self, now: dt.datetime) -> search.Filters:
+        """The notices matching this form (open calls unless another status is chosen), as
+        ``notices.search`` filters (call after is_valid)."""
+        return self._filters(self.cleaned_data, now)
+
+    @property
+    def chosen_status(self) -> str:
+        return (self.cleaned_data.get("status") if self.is_valid() else None) or "open"
 
     @property
     def page_number(self) -> int:
         return (self.cleaned_data.get("page") if self.is_valid() else None) or 1
 
     def is_filtered(self) -> bool:
-        return self.is_valid() and any(self.cleaned_data.get(k) for k in ("q", "cpv", "buyer", "within", "source"))
+        return self.is_valid() and any(
+            self.cleaned_data.get(k) not in (None, "") and not (k == "status" and self.cleaned_data[k] == "open")
+            for k in self.FILTER_FIELDS
+        )
 
 
 # --- following a notice -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("buyers/<str:identifier>/", views.buyer_detail, name="buyer"),
     path("feeds/notices.atom", feeds.NoticesFeed(), name="feed_atom"),
     path("feeds/deadlines.ics", feeds.deadlines_ics, name="feed_ics"),
+    path("notices.csv", feeds.notices_csv, name="export_csv"),
     path("officer/login/", views.OfficerLoginView.as_view(), name="officer_login"),
     path("officer/logout/", views.OfficerLogoutView.as_view(), name="officer_logout"),
     path("officer/", views.officer_home, name="officer_home"),

@@ -23,15 +23,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from notices import errors, officers, pdf, search, store
+from notices import codes, errors, officers, pdf, search, store
 from notices.display import (
     FIELD_LABELS,
     KIND_LABELS,
     LANGUAGE_LABELS,
     SOURCE_LABELS,
     cancel_reason,
+    cpv_labels,
     local_time,
     money,
+    region_name,
     review_note,
     review_reasons,
     time_left,
@@ -112,7 +114,7 @@ def cards(rows: list[tuple[int, dt.datetime | None]], now: dt.datetime, lang: st
                 "review": review_note(review[(pk, ahead)]) if (pk, ahead) in review else "",
                 "closed_at": instant(notice.closes_at, now) if ahead is None else None,
                 "cancelled": notice.status == Notice.Status.CANCELLED,
-                "cpv": (notice.all_cpv or notice.cpv or [])[:4],
+                "cpv": cpv_labels((notice.all_cpv or notice.cpv or [])[:4], lang),
                 "source": SOURCE_LABELS.get(notice.source, notice.source),
             }
         )
@@ -151,7 +153,7 @@ def home(request):
     """Open calls, soonest deadline first, with search and filters."""
     now = timezone.now()
     lang = page_language()
-    form = SearchForm(request.GET)
+    form = SearchForm(request.GET, lang=lang)
     items, count, exact, more, number = [], 0, True, False, 1
     if form.is_valid():
         number = form.page_number
@@ -159,7 +161,16 @@ def home(request):
         more = len(found.rows) > PAGE_SIZE
         items = cards(found.rows[:PAGE_SIZE], now, lang)
         count, exact = found.count, found.count_exact
-    feed_query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    feed_query = {k: v for k, v in request.GET.items() if k not in ("page", "cpv_name") and v}
+    suggestions = []
+    if form.is_bound and (request.GET.get("cpv_name") or "").strip():
+        # The CPV picker without JavaScript: codes whose names hold the words, each a link that sets it.
+        for found in codes.suggest_cpv(request.GET["cpv_name"], lang):
+            query = request.GET.copy()
+            query.pop("cpv_name", None)
+            query.pop("page", None)
+            query["cpv"] = found["code"]
+            suggestions.append({**found, "url": "?" + query.urlencode()})
     return render(
         request,
         "notices/home.html",
@@ -171,6 +182,9 @@ def home(request):
             "pages": pages(request, number, count, more),
             # Anything typed, even what did not read: the "clear" link is there to start over.
             "filtered": form.is_filtered() or any(v for k, v in request.GET.items() if k != "page"),
+            "status": form.chosen_status,
+            "cpv_suggestions": suggestions,
+            "csv_url": reverse("notices:export_csv") + ("?" + urlencode(feed_query) if feed_query else ""),
             "ics_url": reverse("notices:feed_ics") + ("?" + urlencode(feed_query) if feed_query else ""),
             "atom_url": reverse("notices:feed_atom") + ("?" + urlencode(feed_query) if feed_query else ""),
         },
@@ -252,12 +266,13 @@ def notice_context(notice: Notice, follow_form: FollowForm | None = None) -> dic
             {
                 "id": lot.lot_id,
                 "title": lot_titles.get(lot.lot_id, ""),
-                "cpv": lot.cpv or [],
+                "cpv": cpv_labels(lot.cpv or [], lang),
                 "value": money(lot.estimated_value, notice.currency),
             }
             for lot in lots
         ],
-        "cpv": notice.all_cpv or notice.cpv or [],
+        "cpv": cpv_labels(notice.all_cpv or notice.cpv or [], lang),
+        "regions": [{"code": c, "name": region_name(c, lang)} for c in notice.nuts or []],
         "estimated_value": money(notice.estimated_value, notice.currency),
         "links": [{"href": _http(link), "text": link} for link in notice.links or []],
         "source": {

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 CONTRACT_KEYS = {
     "source", "source_id", "procedure_id", "version", "notice_type", "status", "changes", "title", "titles",
     "language", "buyers", "deadlines", "lots", "cpv", "links", "published_at",
+    "nuts", "subtype", "procedure_type",  # added with issue 15 (additive)
 }  # fmt: skip
 
 
@@ -248,3 +249,14 @@ def test_a_web_page_without_its_address_is_ingested_with_a_warning_to_give_it():
     code, out, err = run(page, "--url", "http://www.kymenlaakso.fi/")
     assert code == 0 and "without --url" not in err
     assert Notice.objects.filter(source_id__startswith="http://www.kymenlaakso.fi/ajankohtaista/195").exists()
+
+
+def test_eforms_nuts_subtype_and_procedure_type_are_read(corpus):
+    from notices.readers import eforms
+
+    national = eforms.read((corpus / "hilma-sdk" / "E3_minimum.xml").read_bytes())[0]
+    assert national.subtype == "E3" and national.procedure_type == "open"
+    assert national.nuts == ("FI198", "FI196")  # place of performance, then the buyer's address
+    eu = eforms.read((corpus / "eforms-sdk-1.15.1" / "cn_24_maximal.xml").read_bytes())[0]
+    assert eu.subtype == "16" and eu.procedure_type == "neg-w-call" and eu.nuts == ("LU000",)
+    assert national.as_json()["nuts"] == ["FI198", "FI196"] and national.as_json()["subtype"] == "E3"
