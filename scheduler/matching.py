@@ -1,0 +1,396 @@
+"""Matching stored notices against alerts, incrementally, outside the writer's transaction.
+
+1. **In the writer** (``on_notice_changed``, a receiver of ``notices.store.notice_changed``): one small
+   ``AlertChange`` row per new or updated notice (its id, the deadlines moved, cancelled), written with one
+   plain INSERT in the store's transaction, so no change is lost and ingest pays next to nothing.
+2. **The matcher** (``Matcher.run_once``, a job of ``runscheduler`` every ``ALERTS_MATCH_TICK`` seconds)
+   claims a batch of changes with a conditional UPDATE (a lease of ``ALERTS_MATCH_LEASE`` seconds, like the
+   mail queue), and in one transaction writes what they mean and deletes them:
+
+   * **new matches**: the notice's keys find candidate alerts in the index (``AlertKey``), each candidate's
+     ``requirements`` are checked against the notice (``scheduler.alerts``), and each survivor is
+     confirmed by the list's own search: ``notices.search.notices(Filters(**alert.filters))`` restricted
+     to the batch's candidate notices, one query per distinct filter set and batch. A confirmed match is
+     announced (an ``AlertItem`` of kind ``new``) when the alert was confirmed before the notice was
+     stored or changed, the notice was published at most ``ALERTS_MAX_AGE_DAYS`` before (a backfill of
+     old notices announces nothing), and it is neither cancelled nor closed;
+   * **changes to announced notices**: a deadline moved (old -> new), a cancellation, new lots, for every
+     active alert that announced the notice before;
+   * each alert's new items are attached to its waiting digest (``AlertMail``), or to a new one due at
+     the alert's next time (``scheduler.alerts.next_due``); the dispatcher sends it like any queued mail.
+
+Items are unique per (alert, notice) for announcements and per (alert, change, kind) for changes, so a
+batch processed twice (a matcher killed after its commit but before... nothing: the delete is in the same
+transaction; or two matchers with an expired lease) writes nothing twice. A matcher killed mid-batch
+leaves only its claim, which expires; the batch is then matched again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from notices import search
+from notices.models import Buyer, BuyerIdentifier, Lot, Notice
+from scheduler import alerts
+from scheduler.models import PENDING, Alert, AlertChange, AlertItem, AlertKey, AlertMail
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 900  # ids per IN (...) list
+
+
+# --- 1. in the writer's transaction -----------------------------------------------------------------------
+
+_INSERT = None
+
+
+def on_notice_changed(sender, change, **kwargs) -> None:
+    """Receiver of ``notices.store.notice_changed``: queue the change for the matcher (one INSERT)."""
+    if change.outcome not in ("new", "updated"):
+        return
+    payload = ""
+    if change.outcome == "updated":
+        data = {}
+        if change.moved:
+            data["moved"] = [m.as_json() for m in change.moved]
+        if change.cancelled:
+            data["cancelled"] = True
+        if data:
+            payload = json.dumps(data, separators=(",", ":"))
+    queue_change(change.notice.pk, change.outcome, payload)
+
+
+def queue_change(notice_id: int, outcome: str, payload: str = "", now: dt.datetime | None = None) -> None:
+    db = transaction.get_connection()
+    global _INSERT
+    if _INSERT is None:
+        meta = AlertChange._meta
+        columns = ["notice_id", "outcome", "payload", "created_at", "claimed_by"]
+        quote = db.ops.quote_name
+        _INSERT = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(meta.get_field(c.removesuffix('_id')).column) for c in columns)})"
+            f" VALUES (%s, %s, %s, %s, %s)"
+        )
+    at = db.ops.adapt_datetimefield_value(now or timezone.now())
+    with db.cursor() as cursor:
+        cursor.execute(_INSERT, [notice_id, outcome, payload, at, ""])
+
+
+# --- 2. the matcher ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class MatchStats:
+    changes: int = 0
+    announced: int = 0
+    changed: int = 0
+    confirm_queries: int = 0
+    cpu: float = 0.0  # seconds of this thread's CPU
+    batches: list = field(default_factory=list)  # (changes, cpu seconds) per batch
+
+    def __bool__(self) -> bool:
+        return bool(self.changes)
+
+
+@dataclass
+class _Notice:
+    id: int
+    status: str
+    published: dt.datetime | None
+    created: dt.datetime
+    closes_at: dt.datetime | None
+    keys: alerts.NoticeKeys | None = None
+    lots: set = field(default_factory=set)
+
+
+class Matcher:
+    def __init__(self, worker: str | None = None, *, batch_size: int | None = None, lease: float | None = None,
+                 stop: threading.Event | None = None):
+        self.worker = (worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")[:80]
+        self.batch_size = batch_size or settings.ALERTS_MATCH_BATCH
+        self.lease = lease if lease is not None else settings.ALERTS_MATCH_LEASE
+        self.stop = stop or threading.Event()
+        self._batches = 0
+
+    def run_once(self, now: dt.datetime | None = None) -> MatchStats:
+        """Match every queued change (batch after batch) until none is left or told to stop."""
+        stats = MatchStats()
+        while not self.stop.is_set():
+            token, rows = self.claim(now or timezone.now())
+            if not rows:
+                break
+            started = time.thread_time()
+            self.process(token, rows, now or timezone.now(), stats)
+            spent = time.thread_time() - started
+            stats.cpu += spent
+            stats.batches.append((len(rows), spent))
+        return stats
+
+    def claim(self, now: dt.datetime) -> tuple[str, list[AlertChange]]:
+        limit = now - dt.timedelta(seconds=self.lease)
+        free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=limit)
+        ids = list(AlertChange.objects.filter(free).order_by("id").values_list("id", flat=True)[: self.batch_size])
+        if not ids:
+            return "", []
+        self._batches += 1
+        token = f"{self.worker}/{self._batches}"
+        AlertChange.objects.filter(free, pk__in=ids).update(claimed_by=token, claimed_at=now)
+        return token, list(AlertChange.objects.filter(claimed_by=token).order_by("id"))
+
+    def process(self, token: str, rows: list[AlertChange], now: dt.datetime, stats: MatchStats) -> None:
+        with transaction.atomic():
+            announced, changed, queries = match(rows, now)
+            # Done: gone from the queue in the transaction that wrote what they meant (only if still ours).
+            AlertChange.objects.filter(claimed_by=token, pk__in=[r.pk for r in rows]).delete()
+        stats.changes += len(rows)
+        stats.announced += announced
+        stats.changed += changed
+        stats.confirm_queries += queries
+
+
+# --- what a batch of changes means ------------------------------------------------------------------------
+
+
+def _load_notices(ids: list[int]) -> dict[int, _Notice]:
+    notices: dict[int, _Notice] = {}
+    texts = {}
+    for chunk in _chunks(ids):
+        for row in Notice.objects.filter(pk__in=chunk).values_list(
+            "id", "status", "published_at", "created_at", "closes_at", "title", "titles", "descriptions",
+            "all_cpv", "source", "notice_type",
+        ):
+            pk, status, published, created, closes, title, titles, descriptions, cpv, source, kind = row
+            notices[pk] = _Notice(pk, status, published, created, closes)
+            texts[pk] = (alerts.text_of(title, titles, descriptions), cpv, source, kind)
+    through = Notice.buyers.through.objects
+    by_notice = defaultdict(list)
+    for chunk in _chunks(list(notices)):
+        for notice_id, buyer_id in through.filter(notice_id__in=chunk).values_list("notice_id", "buyer_id"):
+            by_notice[notice_id].append(buyer_id)
+    buyer_ids = sorted({b for bs in by_notice.values() for b in bs})
+    countries, identifiers = {}, defaultdict(list)
+    for chunk in _chunks(buyer_ids):
+        countries.update(Buyer.objects.filter(pk__in=chunk).values_list("id", "country"))
+        for buyer_id, scheme, value, written in BuyerIdentifier.objects.filter(buyer_id__in=chunk).values_list(
+            "buyer_id", "scheme", "value", "as_written"
+        ):
+            identifiers[buyer_id].append((scheme, value, written))
+    for chunk in _chunks(list(notices)):
+        for notice_id, lot_id in Lot.objects.filter(notice_id__in=chunk).values_list("notice_id", "lot_id"):
+            notices[notice_id].lots.add(lot_id)
+    for pk, notice in notices.items():
+        text, cpv, source, kind = texts[pk]
+        buyers = [(b, countries.get(b, ""), identifiers.get(b, [])) for b in by_notice.get(pk, [])]
+        notice.keys = alerts.notice_keys(text=text, cpv=cpv, source=source, notice_type=kind, buyers=buyers)
+    return notices
+
+
+def _chunks(values: list, size: int = _CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def candidates(notices: dict[int, _Notice]) -> dict[int, set[int]]:
+    """Alert ids worth checking per notice, from the index (``AlertKey``)."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    per_notice = {}
+    for pk, notice in notices.items():
+        lookups = notice.keys.lookups()
+        per_notice[pk] = lookups
+        for kind, values in lookups.items():
+            wanted[kind].update(values)
+    found: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for kind, values in wanted.items():
+        for chunk in _chunks(sorted(values)):
+            for value, alert_id in AlertKey.objects.filter(kind=kind, value__in=chunk).values_list("value", "alert_id"):
+                found[(kind, value)].append(alert_id)
+    result = {}
+    for pk, lookups in per_notice.items():
+        ids = set()
+        for kind, values in lookups.items():
+            for value in values:
+                ids.update(found.get((kind, value), ()))
+        result[pk] = ids
+    return result
+
+
+def confirmed(filters: dict, notice_ids: list[int]) -> set[int]:
+    """Which of these notices the list's own search finds with these filters (one query)."""
+    qs = search.notices(alerts.as_filters(filters)).filter(pk__in=notice_ids)
+    return set(qs.values_list("pk", flat=True))
+
+
+def _recent(notice: _Notice, at: dt.datetime) -> bool:
+    published = notice.published or notice.created
+    return published >= at - dt.timedelta(days=settings.ALERTS_MAX_AGE_DAYS)
+
+
+def _news(notice: _Notice, now: dt.datetime) -> bool:
+    """Worth announcing: not cancelled, and not a call already closed."""
+    return notice.status == Notice.Status.ACTIVE and (notice.closes_at is None or notice.closes_at > now)
+
+
+def match(rows: list[AlertChange], now: dt.datetime) -> tuple[int, int, int]:
+    """Write the items and digests a batch of changes means. Returns (announced, changes, queries)."""
+    notices = _load_notices(sorted({r.notice_id for r in rows}))
+    rows = [r for r in rows if r.notice_id in notices]
+    # Who announced what before this batch (for changes, and so nothing is announced twice).
+    announced_before: dict[int, dict[int, set]] = defaultdict(dict)  # notice -> alert -> lots known
+    for chunk in _chunks(list(notices)):
+        for alert_id, notice_id, kind, payload in AlertItem.objects.filter(
+            notice_id__in=chunk, kind__in=(AlertItem.Kind.NEW, AlertItem.Kind.LOTS)
+        ).values_list("alert_id", "notice_id", "kind", "payload"):
+            known = announced_before[notice_id].setdefault(alert_id, set())
+            known.update((payload or {}).get("lots", []))
+    # Each notice is matched once, by its latest change in the batch, as it stands now.
+    latest: dict[int, AlertChange] = {}
+    for row in rows:
+        if _recent(notices[row.notice_id], row.created_at):
+            latest[row.notice_id] = row
+    found = candidates({pk: notices[pk] for pk in latest})
+    alert_ids = sorted({a for ids in found.values() for a in ids})
+    info: dict[int, tuple] = {}
+    for chunk in _chunks(alert_ids):
+        for row in Alert.objects.filter(pk__in=chunk, status=Alert.Status.ACTIVE).values_list(
+            "id", "filters", "requirements", "confirmed_at"
+        ):
+            info[row[0]] = row
+    to_confirm: dict[str, tuple[dict, list]] = {}
+    for notice_id, change in latest.items():
+        notice = notices[notice_id]
+        if not _news(notice, now):
+            continue
+        before = announced_before.get(notice_id, {})
+        for alert_id in found[notice_id]:
+            row = info.get(alert_id)
+            if row is None or alert_id in before:
+                continue
+            _, filters, requirements, confirmed_at = row
+            if confirmed_at is None or confirmed_at > change.created_at:
+                continue
+            if not notice.keys.satisfies(requirements):
+                continue
+            key = json.dumps(filters, sort_keys=True)
+            to_confirm.setdefault(key, (filters, []))[1].append((alert_id, notice_id))
+    items: list[AlertItem] = []
+    queries = 0
+    for filters, pairs in to_confirm.values():
+        ids = sorted({n for _, n in pairs})
+        hits = confirmed(filters, ids)
+        queries += 1
+        for alert_id, notice_id in pairs:
+            if notice_id in hits:
+                change = latest[notice_id]
+                items.append(
+                    AlertItem(
+                        alert_id=alert_id, notice_id=notice_id, kind=AlertItem.Kind.NEW, change_id=change.pk,
+                        payload={"lots": sorted(notices[notice_id].lots)}, created_at=now,
+                    )
+                )
+    announced = len(items)
+
+    # Changes to notices announced before this batch.
+    watchers = sorted({a for n in announced_before.values() for a in n})
+    active = set()
+    for chunk in _chunks(watchers):
+        active.update(Alert.objects.filter(pk__in=chunk, status=Alert.Status.ACTIVE).values_list("id", flat=True))
+    changes = 0
+    for row in rows:
+        before = announced_before.get(row.notice_id)
+        if not before:
+            continue
+        data = json.loads(row.payload) if row.payload else {}
+        lots = notices[row.notice_id].lots
+        for alert_id, known in before.items():
+            if alert_id not in active:
+                continue
+            if data.get("moved"):
+                items.append(AlertItem(alert_id=alert_id, notice_id=row.notice_id, kind=AlertItem.Kind.MOVED,
+                                       change_id=row.pk, payload={"moves": data["moved"]}, created_at=now))
+            if data.get("cancelled"):
+                items.append(AlertItem(alert_id=alert_id, notice_id=row.notice_id, kind=AlertItem.Kind.CANCELLED,
+                                       change_id=row.pk, created_at=now))
+            added = sorted(lots - known)
+            if row.outcome == "updated" and added:
+                items.append(AlertItem(alert_id=alert_id, notice_id=row.notice_id, kind=AlertItem.Kind.LOTS,
+                                       change_id=row.pk, payload={"lots": added}, created_at=now))
+                known.update(added)
+    changes = len(items) - announced
+    if items:
+        digests = attach({i.alert_id for i in items}, now)
+        for item in items:
+            item.mail_id = digests[item.alert_id]
+        AlertItem.objects.bulk_create(items, batch_size=500, ignore_conflicts=True)
+    return announced, changes, queries
+
+
+def attach(alert_ids: set[int], now: dt.datetime) -> dict[int, int]:
+    """The digest each alert's new items go to: its waiting one, or a new one due at its next time.
+    The waiting digest is touched with a conditional UPDATE in this transaction, so the dispatcher either
+    claimed it before (then a new one is made) or claims it after this commits (and sees these items)."""
+    ids = sorted(alert_ids)
+    if connection.vendor == "postgresql":
+        # Two matchers adding to one alert's digest take turns (in id order: no deadlock).
+        for chunk in _chunks(ids):
+            list(Alert.objects.filter(pk__in=chunk).order_by("pk").select_for_update().values_list("pk", flat=True))
+    result: dict[int, int] = {}
+    waiting = AlertMail.objects.filter(kind=AlertMail.Kind.DIGEST, state__in=PENDING)
+    for chunk in _chunks(ids):
+        pks = list(waiting.filter(alert_id__in=chunk).values_list("pk", flat=True))
+        if pks:
+            waiting.filter(pk__in=pks).update(updated_at=now)
+            for pk, alert_id in waiting.filter(pk__in=pks).order_by("next_attempt_at").values_list("pk", "alert_id"):
+                result.setdefault(alert_id, pk)
+    missing = [a for a in ids if a not in result]
+    if missing:
+        schedule = {}
+        for chunk in _chunks(missing):
+            for pk, email, language, frequency, hour, weekday in Alert.objects.filter(pk__in=chunk).values_list(
+                "id", "email", "language", "frequency", "hour", "weekday"
+            ):
+                schedule[pk] = (email, language, alerts.next_due(frequency, hour, weekday, now))
+        new = [
+            AlertMail(
+                kind=AlertMail.Kind.DIGEST, alert_id=pk, email=email, language=language, slot=due,
+                next_attempt_at=due, created_at=now, updated_at=now,
+            )
+            for pk, (email, language, due) in schedule.items()
+        ]
+        try:
+            with transaction.atomic():
+                AlertMail.objects.bulk_create(new, batch_size=500)
+        except IntegrityError:
+            # Another matcher made one of these periods' digests meanwhile: one by one, taking theirs.
+            for mail in new:
+                try:
+                    with transaction.atomic():
+                        mail.pk = None
+                        mail.save()
+                except IntegrityError:
+                    mail.pk = AlertMail.objects.get(alert_id=mail.alert_id, kind=AlertMail.Kind.DIGEST, slot=mail.slot).pk
+        if not all(m.pk for m in new):  # a database that returns no ids from bulk_create
+            for mail in new:
+                mail.pk = AlertMail.objects.get(alert_id=mail.alert_id, kind=AlertMail.Kind.DIGEST, slot=mail.slot).pk
+        result.update({m.alert_id: m.pk for m in new})
+    return result
+
+
+def pending_changes() -> int:
+    return AlertChange.objects.count()
+
+
+__all__ = ["Matcher", "MatchStats", "on_notice_changed", "queue_change", "match", "candidates", "confirmed"]
