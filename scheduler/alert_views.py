@@ -91,6 +91,8 @@ def alert_new(request):
     filters = filters_from(_prefixed(source) if request.method == "POST" else source)
     user = request.user if request.user.is_authenticated else None
     initial = {"email": user.email} if user is not None and user.email else {}
+    if request.GET.get("name"):
+        initial["name"] = request.GET["name"][:200]
     form = AlertForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":

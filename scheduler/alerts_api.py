@@ -47,6 +47,8 @@ def _check_language(value):
 
 
 class AlertIn(InputSchema):
+    model_config = {"extra": "forbid"}
+
     email: str | None = None  # required unless logged in (then the account's address is the default)
     filters: dict[str, Any]
     frequency: str = "daily"
@@ -71,6 +73,8 @@ class AlertIn(InputSchema):
 
 
 class AlertPatch(InputSchema):
+    model_config = {"extra": "forbid"}  # the address never changes; an unknown field is a mistake
+
     filters: dict[str, Any] | None = None
     frequency: str | None = None
     hour: int | None = None

@@ -244,6 +244,46 @@ def _news(notice: _Notice, now: dt.datetime) -> bool:
     return notice.status == Notice.Status.ACTIVE and (notice.closes_at is None or notice.closes_at > now)
 
 
+def matching_pairs(notices: dict[int, _Notice], eligible=None) -> tuple[set[tuple[int, int]], int]:
+    """(alert, notice) pairs where the notice matches the active alert: candidates from the index, their
+    requirements checked against the notice, and each survivor confirmed by the list's own search (one
+    query per distinct filter set). ``eligible(alert_row, notice_id)`` may rule pairs out before the
+    search is asked. Returns the pairs and the number of queries."""
+    found = candidates(notices)
+    alert_ids = sorted({a for ids in found.values() for a in ids})
+    info: dict[int, tuple] = {}
+    for chunk in _chunks(alert_ids):
+        for row in Alert.objects.filter(pk__in=chunk, status=Alert.Status.ACTIVE).values_list(
+            "id", "filters", "requirements", "confirmed_at"
+        ):
+            info[row[0]] = row
+    to_confirm: dict[str, tuple[dict, list]] = {}
+    for notice_id, alert_ids in found.items():
+        keys = notices[notice_id].keys
+        for alert_id in alert_ids:
+            row = info.get(alert_id)
+            if row is None or (eligible is not None and not eligible(row, notice_id)):
+                continue
+            if not keys.satisfies(row[2]):
+                continue
+            key = json.dumps(row[1], sort_keys=True)
+            to_confirm.setdefault(key, (row[1], []))[1].append((alert_id, notice_id))
+    pairs: set[tuple[int, int]] = set()
+    for filters, candidates_ in to_confirm.values():
+        hits = confirmed(filters, sorted({n for _, n in candidates_}))
+        pairs.update((a, n) for a, n in candidates_ if n in hits)
+    return pairs, len(to_confirm)
+
+
+def matches(notice_ids: list[int]) -> dict[int, set[int]]:
+    """The active alerts each notice matches (no news rules: what "matches" means, for tests and tools)."""
+    pairs, _queries = matching_pairs(_load_notices(sorted(notice_ids)))
+    result: dict[int, set[int]] = {pk: set() for pk in notice_ids}
+    for alert_id, notice_id in pairs:
+        result[notice_id].add(alert_id)
+    return result
+
+
 def match(rows: list[AlertChange], now: dt.datetime) -> tuple[int, int, int]:
     """Write the items and digests a batch of changes means. Returns (announced, changes, queries)."""
     notices = _load_notices(sorted({r.notice_id for r in rows}))
@@ -261,46 +301,24 @@ def match(rows: list[AlertChange], now: dt.datetime) -> tuple[int, int, int]:
     for row in rows:
         if _recent(notices[row.notice_id], row.created_at):
             latest[row.notice_id] = row
-    found = candidates({pk: notices[pk] for pk in latest})
-    alert_ids = sorted({a for ids in found.values() for a in ids})
-    info: dict[int, tuple] = {}
-    for chunk in _chunks(alert_ids):
-        for row in Alert.objects.filter(pk__in=chunk, status=Alert.Status.ACTIVE).values_list(
-            "id", "filters", "requirements", "confirmed_at"
-        ):
-            info[row[0]] = row
-    to_confirm: dict[str, tuple[dict, list]] = {}
-    for notice_id, change in latest.items():
-        notice = notices[notice_id]
-        if not _news(notice, now):
-            continue
-        before = announced_before.get(notice_id, {})
-        for alert_id in found[notice_id]:
-            row = info.get(alert_id)
-            if row is None or alert_id in before:
-                continue
-            _, filters, requirements, confirmed_at = row
-            if confirmed_at is None or confirmed_at > change.created_at:
-                continue
-            if not notice.keys.satisfies(requirements):
-                continue
-            key = json.dumps(filters, sort_keys=True)
-            to_confirm.setdefault(key, (filters, []))[1].append((alert_id, notice_id))
-    items: list[AlertItem] = []
-    queries = 0
-    for filters, pairs in to_confirm.values():
-        ids = sorted({n for _, n in pairs})
-        hits = confirmed(filters, ids)
-        queries += 1
-        for alert_id, notice_id in pairs:
-            if notice_id in hits:
-                change = latest[notice_id]
-                items.append(
-                    AlertItem(
-                        alert_id=alert_id, notice_id=notice_id, kind=AlertItem.Kind.NEW, change_id=change.pk,
-                        payload={"lots": sorted(notices[notice_id].lots)}, created_at=now,
-                    )
-                )
+    news = {pk: notices[pk] for pk in latest if _news(notices[pk], now)}
+
+    def eligible(alert_row, notice_id: int) -> bool:
+        confirmed_at = alert_row[3]
+        return (
+            alert_row[0] not in announced_before.get(notice_id, {})
+            and confirmed_at is not None
+            and confirmed_at <= latest[notice_id].created_at
+        )
+
+    pairs, queries = matching_pairs(news, eligible)
+    items: list[AlertItem] = [
+        AlertItem(
+            alert_id=alert_id, notice_id=notice_id, kind=AlertItem.Kind.NEW, change_id=latest[notice_id].pk,
+            payload={"lots": sorted(notices[notice_id].lots)}, created_at=now,
+        )
+        for alert_id, notice_id in sorted(pairs)
+    ]
     announced = len(items)
 
     # Changes to notices announced before this batch.
@@ -393,4 +411,4 @@ def pending_changes() -> int:
     return AlertChange.objects.count()
 
 
-__all__ = ["Matcher", "MatchStats", "on_notice_changed", "queue_change", "match", "candidates", "confirmed"]
+__all__ = ["Matcher", "MatchStats", "on_notice_changed", "queue_change", "match", "matches", "matching_pairs", "candidates", "confirmed"]

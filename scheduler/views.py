@@ -208,6 +208,7 @@ def reminders(request, token: str):
                 for s in others
             ],
             "calendar_url": links.calendar_url(subscription.pk),
+            "address_url": links.address_url(subscription.email),  # every reminder and alert of the address
             "unsubscribe_url": links.unsubscribe_url(subscription.pk),
             "notice_url": notice_url(notice.pk),
         },

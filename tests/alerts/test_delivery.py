@@ -25,7 +25,7 @@ def at(minutes=0, days=0):
 def test_a_new_matching_notice_is_mailed_at_once_with_what_a_bidder_needs(smtp, settings):
     settings.SITE_URL = "https://vahti.example.fi"
     with time_machine.travel(NOW, tick=False):
-        alert = make_alert({"q": "tienhoito", "cpv": "4523"})
+        alert = make_alert({"q": "urakka", "cpv": "4523"})
         notice = save("n-1", title="Tienhoidon urakka 2027", now=NOW,
                       deadlines=[("tender", local(2027, 5, 20, 12, 0))]).notice
         save("n-2", title="Siivouspalvelut", cpv=("90910000",), now=NOW)  # matches neither filter
@@ -36,7 +36,7 @@ def test_a_new_matching_notice_is_mailed_at_once_with_what_a_bidder_needs(smtp, 
     assert send(at(1)).sent == 1
     (mail,) = digests(smtp)
     assert mail.envelope_to == ["bidder@example.fi"]
-    assert header(mail, "Subject") == "1 uusi ilmoitus: tienhoito · CPV 4523"
+    assert header(mail, "Subject") == "1 uusi ilmoitus: urakka · CPV 4523"
     text = text_of(mail)
     assert "Tienhoidon urakka 2027" in text and "Siivouspalvelut" not in text
     assert "Kymenlaakson Liitto" in text
@@ -78,11 +78,11 @@ def test_nothing_before_confirmation_and_nothing_stored_before_it(smtp):
 
 def test_three_alerts_of_one_address_give_one_mail_each_per_period(smtp):
     with time_machine.travel(NOW, tick=False):
-        for filters in ({"q": "tienhoito"}, {"cpv": "45"}, {"buyer": "FI02067145"}):
+        for filters in ({"q": "urakka"}, {"cpv": "45"}, {"buyer": "FI02067145"}):
             make_alert(filters, frequency="daily", hour=7)
         make_alert({"q": "siivous"}, frequency="daily", hour=7)  # matches nothing
         save("n-1", now=NOW)
-        save("n-2", title="Tienhoito, osa 2", now=NOW)
+        save("n-2", title="Urakka, osa 2", now=NOW)
     match(at(1))
     send(local(2027, 5, 4, 6, 59))
     assert digests(smtp) == []
@@ -91,7 +91,7 @@ def test_three_alerts_of_one_address_give_one_mail_each_per_period(smtp):
     assert len(mails) == 3
     assert sorted(m["X-Alert-Mail"] for m in mails) == sorted(str(p) for p in AlertMail.objects.filter(kind="digest").values_list("pk", flat=True))
     for mail in mails:
-        assert "Tienhoidon urakka" in text_of(mail) and "Tienhoito, osa 2" in text_of(mail)
+        assert "Tienhoidon urakka" in text_of(mail) and "Urakka, osa 2" in text_of(mail)
 
 
 def test_changes_to_an_announced_notice_are_told_once_old_to_new(smtp):
@@ -126,7 +126,7 @@ def test_changes_to_an_announced_notice_are_told_once_old_to_new(smtp):
 
 def test_a_notice_cancelled_before_its_digest_left_is_not_announced(smtp):
     with time_machine.travel(NOW, tick=False):
-        make_alert({"q": "tienhoito"}, frequency="daily", hour=7)
+        make_alert({"q": "urakka"}, frequency="daily", hour=7)
         save("n-1", now=NOW)
     match(at(1))
     with time_machine.travel(at(60), tick=False):
@@ -167,12 +167,12 @@ def test_a_digest_holds_at_most_the_configured_number_with_n_more(smtp, settings
 
 def test_an_unsubscribed_alert_sends_nothing_more(smtp):
     with time_machine.travel(NOW, tick=False):
-        alert = make_alert({"q": "tienhoito"}, frequency="daily")
+        alert = make_alert({"q": "urakka"}, frequency="daily")
         save("n-1", now=NOW)
     match(at(1))
     alerts.unsubscribe(alert)
     with time_machine.travel(at(2), tick=False):
-        save("n-2", title="Tienhoito 2", now=NOW)
+        save("n-2", title="Urakka 2", now=NOW)
     match(at(3))
     send(local(2027, 5, 4, 7, 0))
     assert smtp.messages == []
