@@ -33,13 +33,17 @@ import bisect
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
+import inspect
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
 
 import snowballstemmer
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -280,12 +284,58 @@ def notice_keys(*, text: str, cpv, source: str, notice_type: str, buyers: list[t
     return NoticeKeys(keys, words)
 
 
+# --- the list's own search, compiled once per alert -------------------------------------------------------
+
+IDS = "__alert_candidate_ids__"  # stands for the candidate notices' ids among a compiled query's parameters
+
+
+@functools.cache
+def fingerprint() -> str:
+    """Which search code and database a compiled query was made by: a change of ``notices/search.py``
+    (or of the database) makes every stored query be compiled again at its next use."""
+    source = inspect.getsource(search)
+    return hashlib.sha256(f"{connection.vendor}\n{source}".encode()).hexdigest()[:16]
+
+
+def compile_query(filters: dict) -> dict:
+    """``search.notices(Filters(**filters))`` restricted to a list of notice ids (``IDS``), as SQL and
+    parameters: the list's own query, compiled by Django once instead of at every match. The plan
+    hints the search chooses by the data's size (broad or narrow) do not change what it finds."""
+    qs = search.notices(as_filters(filters))
+    if connection.vendor == "postgresql":
+        ids = RawSQL("SELECT unnest(%s::bigint[])", (IDS,))
+    else:
+        ids = RawSQL("SELECT value FROM json_each(%s)", (IDS,))
+    sql, params = qs.filter(pk__in=ids).values_list("pk").query.sql_with_params()
+    query = {"v": fingerprint(), "sql": sql, "params": list(params)}
+    try:
+        json.dumps(query)
+    except (TypeError, ValueError):
+        return {}  # parameters JSON cannot hold: compiled at each use instead
+    return query
+
+
+def run_query(query: dict, notice_ids: list[int]) -> set[int]:
+    """Which of these notices a compiled query finds (one statement)."""
+    value = list(notice_ids) if connection.vendor == "postgresql" else json.dumps(list(notice_ids))
+    params = [value if p == IDS else p for p in query["params"]]
+    with connection.cursor() as cursor:
+        cursor.execute(query["sql"], params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def current(query: dict | None) -> bool:
+    return bool(query) and query.get("v") == fingerprint()
+
+
 def write_keys(alert: Alert) -> None:
-    """Make the alert's index rows agree with its filters and status (rows only while active)."""
+    """Make the alert's index rows and compiled query agree with its filters and status (index rows only
+    while active)."""
     requirements, (kind, keys) = index(alert.filters)
-    if requirements != alert.requirements:
-        alert.requirements = requirements
-        Alert.objects.filter(pk=alert.pk).update(requirements=requirements)
+    query = compile_query(alert.filters)
+    if requirements != alert.requirements or query != alert.query:
+        alert.requirements, alert.query = requirements, query
+        Alert.objects.filter(pk=alert.pk).update(requirements=requirements, query=query)
     AlertKey.objects.filter(alert=alert).delete()
     if alert.status == Alert.Status.ACTIVE:
         AlertKey.objects.bulk_create(AlertKey(alert=alert, kind=kind, value=k[:200]) for k in keys)
@@ -416,6 +466,7 @@ def create(
     token = alert.new_token()
     with transaction.atomic():
         alert.requirements = index(clean)[0]
+        alert.query = compile_query(clean)
         alert.save()
         if active:
             write_keys(alert)

@@ -152,8 +152,11 @@ class Matcher:
         return token, list(AlertChange.objects.filter(claimed_by=token).order_by("id"))
 
     def process(self, token: str, rows: list[AlertChange], now: dt.datetime, stats: MatchStats) -> None:
+        # Reading and asking the search happen before the write transaction, so the writer (SQLite: one at
+        # a time) waits only for the short write; items are unique, so nothing read here is written twice.
+        items, announced, changed, queries = find(rows, now)
         with transaction.atomic():
-            announced, changed, queries = match(rows, now)
+            write(items, now)
             # Done: gone from the queue in the transaction that wrote what they meant (only if still ours).
             AlertChange.objects.filter(claimed_by=token, pk__in=[r.pk for r in rows]).delete()
         stats.changes += len(rows)
@@ -228,8 +231,11 @@ def candidates(notices: dict[int, _Notice]) -> dict[int, set[int]]:
     return result
 
 
-def confirmed(filters: dict, notice_ids: list[int]) -> set[int]:
-    """Which of these notices the list's own search finds with these filters (one query)."""
+def confirmed(filters: dict, notice_ids: list[int], query: dict | None = None) -> set[int]:
+    """Which of these notices the list's own search finds with these filters (one query): the alert's
+    compiled query when it is current (``scheduler.alerts.compile_query``), else the search itself."""
+    if alerts.current(query):
+        return alerts.run_query(query, notice_ids)
     qs = search.notices(alerts.as_filters(filters)).filter(pk__in=notice_ids)
     return set(qs.values_list("pk", flat=True))
 
@@ -254,10 +260,10 @@ def matching_pairs(notices: dict[int, _Notice], eligible=None) -> tuple[set[tupl
     info: dict[int, tuple] = {}
     for chunk in _chunks(alert_ids):
         for row in Alert.objects.filter(pk__in=chunk, status=Alert.Status.ACTIVE).values_list(
-            "id", "filters", "requirements", "confirmed_at"
+            "id", "filters", "requirements", "confirmed_at", "query"
         ):
             info[row[0]] = row
-    to_confirm: dict[str, tuple[dict, list]] = {}
+    to_confirm: dict[str, tuple[dict, list, dict]] = {}
     for notice_id, alert_ids in found.items():
         keys = notices[notice_id].keys
         for alert_id in alert_ids:
@@ -267,10 +273,10 @@ def matching_pairs(notices: dict[int, _Notice], eligible=None) -> tuple[set[tupl
             if not keys.satisfies(row[2]):
                 continue
             key = json.dumps(row[1], sort_keys=True)
-            to_confirm.setdefault(key, (row[1], []))[1].append((alert_id, notice_id))
+            to_confirm.setdefault(key, (row[1], [], row[4]))[1].append((alert_id, notice_id))
     pairs: set[tuple[int, int]] = set()
-    for filters, candidates_ in to_confirm.values():
-        hits = confirmed(filters, sorted({n for _, n in candidates_}))
+    for filters, candidates_, query in to_confirm.values():
+        hits = confirmed(filters, sorted({n for _, n in candidates_}), query)
         pairs.update((a, n) for a, n in candidates_ if n in hits)
     return pairs, len(to_confirm)
 
@@ -286,6 +292,14 @@ def matches(notice_ids: list[int]) -> dict[int, set[int]]:
 
 def match(rows: list[AlertChange], now: dt.datetime) -> tuple[int, int, int]:
     """Write the items and digests a batch of changes means. Returns (announced, changes, queries)."""
+    items, announced, changed, queries = find(rows, now)
+    with transaction.atomic():
+        write(items, now)
+    return announced, changed, queries
+
+
+def find(rows: list[AlertChange], now: dt.datetime) -> tuple[list[AlertItem], int, int, int]:
+    """The items a batch of changes means (reads only). Returns (items, announced, changes, queries)."""
     notices = _load_notices(sorted({r.notice_id for r in rows}))
     rows = [r for r in rows if r.notice_id in notices]
     # Who announced what before this batch (for changes, and so nothing is announced twice).
@@ -348,12 +362,16 @@ def match(rows: list[AlertChange], now: dt.datetime) -> tuple[int, int, int]:
                                        change_id=row.pk, payload={"lots": added}, created_at=now))
                 known.update(added)
     changes = len(items) - announced
+    return items, announced, changes, queries
+
+
+def write(items: list[AlertItem], now: dt.datetime) -> None:
+    """Attach the items to their alerts' digests and store them (inside the caller's transaction)."""
     if items:
         digests = attach({i.alert_id for i in items}, now)
         for item in items:
             item.mail_id = digests[item.alert_id]
         AlertItem.objects.bulk_create(items, batch_size=500, ignore_conflicts=True)
-    return announced, changes, queries
 
 
 def attach(alert_ids: set[int], now: dt.datetime) -> dict[int, int]:

@@ -219,6 +219,10 @@ class Alert(models.Model):
     name = models.CharField(max_length=200, blank=True, help_text="The subscriber's own name for it")
     filters = models.JSONField(default=dict, blank=True, help_text="notices.search.Filters field names")
     requirements = models.JSONField(default=list, blank=True, editable=False)
+    query = models.JSONField(
+        default=dict, blank=True, editable=False,
+        help_text="The list's search for these filters, compiled (see scheduler.alerts.compiled)",
+    )
     frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.DAILY)
     hour = models.PositiveSmallIntegerField(default=7, help_text="0-23, Finnish time (daily and weekly)")
     weekday = models.PositiveSmallIntegerField(default=0, help_text="0 Monday ... 6 Sunday (weekly)")
