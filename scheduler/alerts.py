@@ -144,6 +144,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)  # as notices.search splits words
 _VOWELS = set("aeiouyäöå")
 
 
+@functools.lru_cache(maxsize=100_000)
 def fold(text: str) -> str:
     """Case- and accent-folded: 'Päivä' -> 'paiva' (prefix-preserving, letter by letter)."""
     return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
@@ -273,7 +274,7 @@ def notice_keys(*, text: str, cpv, source: str, notice_type: str, buyers: list[t
             countries.add(country.upper())
         for scheme, value, written in identifiers:
             buyer_keys.update((f"v:{value}", f"w:{written}", f"s:{scheme}:{value}"))
-    words = sorted({fold(w) for w in _WORD.findall(text.casefold())})
+    words = sorted({fold(w) for w in set(_WORD.findall(text.casefold()))})
     keys = {
         "cpv": codes,
         "buyer": buyer_keys,
@@ -322,6 +323,24 @@ def run_query(query: dict, notice_ids: list[int]) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(query["sql"], params)
         return {row[0] for row in cursor.fetchall()}
+
+
+def run_queries(batch: list[tuple[dict, list[int]]], per_statement: int = 50) -> list[set[int]]:
+    """``run_query`` for many compiled queries at once: ``per_statement`` of them in one statement
+    (UNION ALL, each tagged with its place), which spares a round trip per query."""
+    found: list[set[int]] = [set() for _ in batch]
+    postgres = connection.vendor == "postgresql"
+    for start in range(0, len(batch), per_statement):
+        parts, params = [], []
+        for n, (query, notice_ids) in enumerate(batch[start : start + per_statement], start):
+            value = list(notice_ids) if postgres else json.dumps(list(notice_ids))
+            parts.append(f"SELECT {n} AS k, m.pk FROM ({query['sql']}) AS m")
+            params += [value if p == IDS else p for p in query["params"]]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for n, pk in cursor.fetchall():
+                found[n].add(pk)
+    return found
 
 
 def current(query: dict | None) -> bool:
