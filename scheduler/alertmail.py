@@ -75,6 +75,9 @@ def closing(notice: Notice, now: dt.datetime) -> dt.datetime | None:
 
 
 class AlertBuilder:
+    def __init__(self):
+        self._notices: dict = {}
+
     def build(self, row: AlertMail, now: dt.datetime | None = None) -> Email:
         now = now or timezone.now()
         lang = _language(row)
@@ -155,12 +158,14 @@ class AlertBuilder:
             elif item.kind == AlertItem.Kind.LOTS:
                 entry["lots"] += [lot for lot in item.payload.get("lots", []) if lot not in entry["lots"]]
         new, changed = [], []
+        limit = max(settings.ALERTS_DIGEST_MAX, 1)
         for entry in by_notice.values():
             notice = entry["notice"]
             if entry["new"]:
                 if notice.status == Notice.Status.CANCELLED:
                     continue  # announced and cancelled in one period: nothing to tell
-                new.append(self._entry(alert, notice, lang, now))
+                # Only the notices shown are written out; the rest are counted ("N more").
+                new.append(self._entry(alert, notice, lang, now) if len(new) < limit else None)
                 continue
             moves = []
             for move in entry["moves"].values():
@@ -178,6 +183,9 @@ class AlertBuilder:
                 )
             if not (moves or entry["cancelled"] or entry["lots"]):
                 continue
+            if len(new) + len(changed) >= limit:
+                changed.append(None)
+                continue
             changed.append(
                 {
                     **self._entry(alert, notice, lang, now, remind=not entry["cancelled"]),
@@ -188,7 +196,6 @@ class AlertBuilder:
             )
         if not new and not changed:
             raise NothingToSend
-        limit = max(settings.ALERTS_DIGEST_MAX, 1)
         shown_new = new[:limit]
         shown_changed = changed[: max(limit - len(shown_new), 0)]
         more = len(new) + len(changed) - len(shown_new) - len(shown_changed)
@@ -204,15 +211,21 @@ class AlertBuilder:
         return self._email(row, subject, "alert_digest", context, context["unsubscribe_url"])
 
     def _entry(self, alert, notice: Notice, lang: str, now: dt.datetime, remind: bool = True) -> dict:
-        buyers = list(notice.buyers.all())
-        at = closing(notice, now)
-        return {
-            "title": title_of(notice, lang),
-            "url": notice_url(notice.pk),
-            "buyer": ", ".join(b.names.get(lang) or b.name for b in buyers),
-            "closes_local": local_time(at) if at else "",
-            "time_left": time_left(at - now) if at else "",
-            "closed": at is None and notice.status == Notice.Status.ACTIVE,
-            "cpv": (notice.all_cpv or notice.cpv or [])[:4],
-            "remind_url": links.remind_url(alert.pk, notice.pk) if (remind and at) else "",
-        }
+        # What every digest of this minute says about the notice in this language, made once.
+        key = (notice.pk, notice.updated_at, lang, int(now.timestamp()) // 60)
+        shared = self._notices.get(key)
+        if shared is None:
+            if len(self._notices) >= 5000:
+                self._notices.clear()
+            at = closing(notice, now)
+            shared = self._notices[key] = {
+                "title": title_of(notice, lang),
+                "url": notice_url(notice.pk),
+                "buyer": ", ".join(b.names.get(lang) or b.name for b in notice.buyers.all()),
+                "closes_local": local_time(at) if at else "",
+                "time_left": time_left(at - now) if at else "",
+                "closed": at is None and notice.status == Notice.Status.ACTIVE,
+                "cpv": (notice.all_cpv or notice.cpv or [])[:4],
+                "open": at is not None,
+            }
+        return {**shared, "remind_url": links.remind_url(alert.pk, notice.pk) if (remind and shared["open"]) else ""}
