@@ -64,11 +64,7 @@ sys.path.insert(0, str(ROOT))
 CORPUS = Path(os.environ.get("TRACKER_CORPUS", ROOT.parent / "shared" / "corpus"))
 TEMPLATE = CORPUS / "hilma-sdk" / "E3_minimum.xml"
 CPV_NAMES = CORPUS / "eforms-sdk-1.15.1" / "translations" / "code_fi.xml"
-TOWNS = (
-    "Helsinki Espoo Tampere Vantaa Oulu Turku Jyväskylä Kuopio Lahti Pori Kouvola Joensuu Lappeenranta "
-    "Hämeenlinna Vaasa Seinäjoki Rovaniemi Mikkeli Kotka Salo Porvoo Kokkola Hyvinkää Lohja Järvenpää "
-    "Rauma Kajaani Kerava Savonlinna Nokia Kangasala Ylöjärvi Vihti Raasepori Tornio Imatra Raahe Hamina"
-).split()
+TOWNS = ["Helsinki", "Espoo", "Tampere", "Vantaa", "Oulu", "Turku", "Jyväskylä", "Kuopio", "Lahti", "Pori", "Kouvola", "Joensuu", "Lappeenranta", "Hämeenlinna", "Vaasa", "Seinäjoki", "Rovaniemi", "Mikkeli", "Kotka", "Salo", "Porvoo", "Kokkola", "Hyvinkää", "Lohja", "Järvenpää", "Rauma", "Kajaani", "Kerava", "Savonlinna", "Nokia", "Kangasala", "Ylöjärvi", "Vihti", "Raasepori", "Tornio", "Imatra", "Raahe", "Hamina"]
 WORD = re.compile(r"[^\W\d_]{4,}")
 
 
@@ -133,10 +129,22 @@ def _xml(text: str) -> str:
 
 def alert_mix(meta: list[dict], count: int, notice_type: str, seed: int = 61) -> list[dict]:
     rng = random.Random(seed)
-    frequency: dict[str, int] = {}
+    exact: dict[str, int] = {}
     for m in meta:
-        for w in set(m["words"]):
-            frequency[w] = frequency.get(w, 0) + 1
+        for w in {x.casefold() for x in WORD.findall(m["title"])} | set(m["words"]):
+            exact[w] = exact.get(w, 0) + 1
+    # The search finds a word as the beginning of longer ones ("työhönsijoitus" finds
+    # "työhönsijoituspalvelut"): a word's reach is every word that begins with its stem.
+    vocabulary = sorted(exact)
+    frequency: dict[str, int] = {}
+    for w in vocabulary:
+        stem = w[:-2] if len(w) >= 6 else w
+        i = bisect.bisect_left(vocabulary, stem)
+        total = 0
+        while i < len(vocabulary) and vocabulary[i].startswith(stem):
+            total += exact[vocabulary[i]]
+            i += 1
+        frequency[w] = total
     mix = []
     for n in range(count):
         m = rng.choice(meta)

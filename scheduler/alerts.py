@@ -374,7 +374,7 @@ def next_due(frequency: str, hour: int, weekday: int, now: dt.datetime) -> dt.da
     if frequency == Alert.Frequency.IMMEDIATE:
         return now
     day = now.astimezone(HELSINKI).date()
-    for step in range(0, 15):
+    for step in range(15):
         candidate = day + dt.timedelta(days=step)
         if frequency == Alert.Frequency.WEEKLY and candidate.weekday() != weekday:
             continue

@@ -490,4 +490,4 @@ def pending_changes() -> int:
     return AlertChange.objects.count()
 
 
-__all__ = ["Matcher", "MatchStats", "on_notice_changed", "queue_change", "match", "matches", "matching_pairs", "candidates", "confirmed"]
+__all__ = ["MatchStats", "Matcher", "candidates", "confirmed", "match", "matches", "matching_pairs", "on_notice_changed", "queue_change"]

@@ -9,7 +9,16 @@ import time_machine
 from scheduler import alerts
 from scheduler.models import Alert, AlertChange, AlertItem, AlertMail, State
 from tests.alerts.conftest import (
-    OTHER, digests, html_of, local, make_alert, match, save, send, text_of, utc,
+    OTHER,
+    digests,
+    html_of,
+    local,
+    make_alert,
+    match,
+    save,
+    send,
+    text_of,
+    utc,
 )
 from tests.smtpserver import header, raw_header
 

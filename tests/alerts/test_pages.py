@@ -9,7 +9,7 @@ import time_machine
 from django.test import Client
 from icalendar import Calendar
 
-from scheduler import alerts, links
+from scheduler import links
 from scheduler.models import Alert, Subscription
 from tests.alerts.conftest import digests, make_alert, match, save, send, text_of, utc
 from tests.scheduler.conftest import subscribe

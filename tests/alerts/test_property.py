@@ -9,7 +9,8 @@ import re
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from notices.models import BuyerIdentifier, Notice
 from scheduler import alerts, matching
