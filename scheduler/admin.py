@@ -8,8 +8,8 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils import timezone
 
-from scheduler import planning
-from scheduler.models import Message, Reminder, State, Subscription
+from scheduler import alerts, planning
+from scheduler.models import Alert, AlertMail, Message, Reminder, State, Subscription
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -100,4 +100,33 @@ class MessageAdmin(RequeueMixin, ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("subscription",)
     raw_id_fields = ("subscription",)
+    actions = ["requeue"]
+
+
+# --- alerts ---------------------------------------------------------------------------------------------
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = ("id", "email", "name", "filters", "frequency", "hour", "status", "language", "created_at")
+    list_filter = ("status", "frequency", "language")
+    search_fields = ("email", "name")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("user",)
+    readonly_fields = ("client_ip", "created_at", "requirements", "query")
+    actions = ["unsubscribe"]
+
+    @admin.action(description="Stop (cancel their waiting mails)")
+    def unsubscribe(self, request, queryset):
+        done = sum(alerts.unsubscribe(a) for a in queryset)
+        self.message_user(request, f"{done} stopped.", messages.SUCCESS)
+
+
+@admin.register(AlertMail)
+class AlertMailAdmin(RequeueMixin, ReadOnlyAdmin):
+    list_display = ("id", "kind", "email", "alert", "state", "attempts", "next_attempt_at", "sent_at")
+    list_filter = ("state", "kind")
+    search_fields = ("email",)
+    date_hierarchy = "created_at"
+    raw_id_fields = ("alert",)
     actions = ["requeue"]

@@ -48,11 +48,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Prefetch, Q, Value, When
 from django.utils import timezone
 
+from scheduler.alertmail import AlertBuilder, NothingToSend
 from scheduler.mail import Builder, MailCache
-from scheduler.models import PENDING, Message, Reminder, State, Subscription
+from scheduler.models import PENDING, Alert, AlertItem, AlertMail, Message, Reminder, State, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ class Dispatcher:
         self.margin = margin if margin is not None else settings.SCHEDULER_SEND_MARGIN
         self.stop = stop or threading.Event()
         self.builder = Builder(MailCache())
+        self.alert_builder = AlertBuilder()
         self._batches = itertools.count(1)
         self._outages = 0
         self._quiet_until: dt.datetime | None = None
@@ -132,7 +134,7 @@ class Dispatcher:
         try:
             while not self.stop.is_set():
                 busy = False
-                for model in (Message, Reminder):
+                for model in (Message, AlertMail, Reminder):
                     found, token, rows = self.claim(model, now or timezone.now())
                     busy = busy or found
                     if rows:
@@ -152,13 +154,14 @@ class Dispatcher:
         stats.missed += Reminder.objects.filter(state__in=PENDING, deadline_at__lte=limit).update(
             state=State.MISSED, updated_at=now, last_error="its deadline passed before it could be sent"
         )
-        stats.missed += Message.objects.filter(state__in=PENDING, expires_at__lte=limit).update(
-            state=State.MISSED, updated_at=now, last_error="expired before it could be sent"
-        )
+        for model in (Message, AlertMail):
+            stats.missed += model.objects.filter(state__in=PENDING, expires_at__lte=limit).update(
+                state=State.MISSED, updated_at=now, last_error="expired before it could be sent"
+            )
 
     def recover(self, now: dt.datetime, stats: Stats) -> None:
         limit = now - dt.timedelta(seconds=self.stuck_after)
-        for model in (Reminder, Message):
+        for model in (Reminder, Message, AlertMail):
             stuck = model.objects.filter(state=State.SENDING, claimed_at__lt=limit)
             stats.failed += stuck.filter(attempts__gte=self.max_attempts).update(
                 state=State.FAILED, updated_at=now, last_error="stuck in sending; no attempts left"
@@ -188,6 +191,8 @@ class Dispatcher:
         )
         if not won:
             return True, token, []
+        if model is AlertMail:
+            return True, token, self._alert_rows(token)
         rows = model.objects.filter(claimed_by=token, state=State.SENDING).select_related(
             "subscription", "subscription__notice"
         )
@@ -207,10 +212,17 @@ class Dispatcher:
                 break
             now = fixed_now or timezone.now()
             mine = model.objects.filter(pk=row.pk, state=State.SENDING, claimed_by=token)
-            status = row.subscription.status
-            if model is Message and row.kind == Message.Kind.CONFIRM:
+            if model is AlertMail:
+                status = row.alert.status if row.alert_id else "-"
+                allowed = {
+                    AlertMail.Kind.CONFIRM: status == Alert.Status.PENDING,
+                    AlertMail.Kind.DIGEST: status == Alert.Status.ACTIVE,
+                }.get(row.kind, True)
+            elif model is Message and row.kind == Message.Kind.CONFIRM:
+                status = row.subscription.status
                 allowed = status == Subscription.Status.PENDING
             else:
+                status = row.subscription.status
                 allowed = status == Subscription.Status.ACTIVE  # nothing but a confirmation when pending
             if not allowed:
                 stats.cancelled += mine.update(
@@ -218,9 +230,15 @@ class Dispatcher:
                 )
                 continue
             try:
-                mail = (
-                    self.builder.reminder(row, now) if model is Reminder else self.builder.message(row, now)
-                )
+                if model is AlertMail:
+                    mail = self.alert_builder.build(row, now)
+                elif model is Reminder:
+                    mail = self.builder.reminder(row, now)
+                else:
+                    mail = self.builder.message(row, now)
+            except NothingToSend:
+                stats.cancelled += mine.update(state=State.CANCELLED, updated_at=now, last_error="nothing to say")
+                continue
             except Exception as exc:  # noqa: BLE001 - a broken row must not stop the others
                 log.exception("building %s %s failed", model._meta.model_name, row.pk)
                 self._failed_attempt(model, token, row, now, exc, stats, permanent=False)
@@ -263,6 +281,17 @@ class Dispatcher:
                 stats.sent += 1
                 self._outages = 0
         return connection
+
+    def _alert_rows(self, token: str) -> list:
+        """Claimed alert mails with what their building reads: the alert, and a digest's items with their
+        notices and buyers (a batch's notices loaded once)."""
+        items = AlertItem.objects.select_related("notice").defer("notice__descriptions", "notice__links")
+        rows = (
+            AlertMail.objects.filter(claimed_by=token, state=State.SENDING)
+            .select_related("alert")
+            .prefetch_related(Prefetch("items", queryset=items.order_by("created_at", "pk")), "items__notice__buyers")
+        )
+        return sorted(rows, key=lambda r: (r.next_attempt_at, r.pk))
 
     def _dropped(self, model, token, row, now, exc, stats, connection):
         """The connection broke while sending ``row``: retried without using an attempt; the next row

@@ -119,13 +119,15 @@ def follow(
     language: str,
     ip: str | None,
     now: dt.datetime | None = None,
+    confirmed: bool = False,
 ) -> tuple[Subscription, str]:
     """Create the subscription; returns it and its owner token (shown once). Raises ``Invalid`` when this
-    may not be followed (see ``refusals``) and ``RateLimited``."""
+    may not be followed (see ``refusals``) and ``RateLimited``. ``confirmed``: the address was already proven
+(an alert's "remind me of this deadline"), so reminders start at once, with no confirmation mail."""
     now = now or timezone.now()
     if problems := refusals(notice, email=email, lot=lot, deadlines=deadlines, now=now):
         raise Invalid(str(problems[0].message) if len(problems) == 1 else _("See the fields."), fields=problems)
-    active = user is not None and bool(user.email) and email.casefold() == user.email.casefold()
+    active = confirmed or (user is not None and bool(user.email) and email.casefold() == user.email.casefold())
     subscription = Subscription(
         user=user,
         email=email,

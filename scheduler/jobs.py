@@ -2,7 +2,7 @@
 
 ``configure(scheduler, dispatcher)`` registers the dispatcher tick (every ``tick`` seconds, coalesced,
 never two at once in one process), a job that renders ahead the PDF summaries of reminders due in the
-next 15 minutes (every minute), every job the notices core registered with ``notices.clock`` (polling
+next 15 minutes (every minute), the alerts' matcher (every ``ALERTS_MATCH_TICK`` seconds), every job the notices core registered with ``notices.clock`` (polling
 the scheduled sources, unless ``POLL_SOURCES=false``), and then calls every hook named in
 ``settings.SCHEDULER_JOB_HOOKS``: dotted paths to functions ``register(scheduler)`` that add their own
 jobs. Jobs use the in-memory job store, so nothing about them outlives the process: each job must read
@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 from notices import clock
 from notices.models import Notice
 from scheduler.mail import pdf_summary
+from scheduler.matching import Matcher
 from scheduler.models import PENDING, Reminder
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,16 @@ def dispatch_tick(dispatcher) -> None:
             stats.missed,
             stats.cancelled,
             stats.recovered,
+        )
+
+
+def match_tick(matcher) -> None:
+    """Match the notices the store changed against the alerts (scheduler.matching)."""
+    stats = matcher.run_once()
+    if stats:
+        log.info(
+            "matched %d changes: %d announced, %d changes told, %.0f ms CPU",
+            stats.changes, stats.announced, stats.changed, stats.cpu * 1000,
         )
 
 
@@ -106,6 +117,18 @@ def configure(scheduler, dispatchers, *, tick: float = 1.0, prepare_every: float
         seconds=prepare_every,
         args=[dispatchers[0]],
         id="prepare",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+        next_run_time=timezone.now(),
+    )
+    matcher = Matcher(dispatchers[0].worker.split(".")[0] + ".match", stop=dispatchers[0].stop)
+    scheduler.add_job(
+        job(match_tick),
+        "interval",
+        seconds=settings.ALERTS_MATCH_TICK,
+        args=[matcher],
+        id="match",
         coalesce=True,
         max_instances=1,
         misfire_grace_time=None,

@@ -85,3 +85,96 @@ def calendar_path(subscription_id: int) -> str:
 
 def calendar_url(subscription_id: int) -> str:
     return absolute(calendar_path(subscription_id))
+
+
+# --- alerts and the address's page ------------------------------------------------------------------------
+# Each with its own salt, so none can be used as another: confirming an alert (expires like a
+# subscription's), stopping one, its page and Atom feed, "remind me of this deadline" (an alert and a
+# notice), and the page of every reminder and alert of one address (the casefolded address).
+
+ALERT_CONFIRM_SALT = "scheduler.alert-confirm"
+ALERT_UNSUBSCRIBE_SALT = "scheduler.alert-unsubscribe"
+ALERT_SALT = "scheduler.alert"
+REMIND_SALT = "scheduler.alert-remind"
+ADDRESS_SALT = "scheduler.address"
+
+
+def alert_confirm_token(alert_id: int) -> str:
+    return signing.TimestampSigner(salt=ALERT_CONFIRM_SALT).sign(str(alert_id))
+
+
+def read_alert_confirm_token(token: str, *, expired_too: bool = False) -> int:
+    """The alert id; raises ``signing.SignatureExpired`` (unless ``expired_too``) or ``BadSignature``."""
+    signer = signing.TimestampSigner(salt=ALERT_CONFIRM_SALT)
+    return int(signer.unsign(token) if expired_too else signer.unsign(token, max_age=confirm_max_age()))
+
+
+def alert_confirm_url(alert_id: int) -> str:
+    return absolute(reverse("scheduler:alert_confirm", args=[alert_confirm_token(alert_id)]))
+
+
+def alert_unsubscribe_token(alert_id: int) -> str:
+    return signing.Signer(salt=ALERT_UNSUBSCRIBE_SALT).sign(str(alert_id))
+
+
+def read_alert_unsubscribe_token(token: str) -> int:
+    return int(signing.Signer(salt=ALERT_UNSUBSCRIBE_SALT).unsign(token))
+
+
+def alert_unsubscribe_url(alert_id: int) -> str:
+    return absolute(reverse("scheduler:alert_unsubscribe", args=[alert_unsubscribe_token(alert_id)]))
+
+
+def alert_token(alert_id: int) -> str:
+    return signing.Signer(salt=ALERT_SALT).sign(str(alert_id))
+
+
+def read_alert_token(token: str) -> int:
+    return int(signing.Signer(salt=ALERT_SALT).unsign(token))
+
+
+def alert_url(alert_id: int) -> str:
+    """The alert's page: its settings and every notice it announced (the digests' "full list")."""
+    return absolute(reverse("scheduler:alert_page", args=[alert_token(alert_id)]))
+
+
+def alert_feed_url(alert_id: int) -> str:
+    return absolute(reverse("scheduler:alert_feed", args=[alert_token(alert_id)]))
+
+
+def remind_token(alert_id: int, notice_id: int) -> str:
+    return signing.Signer(salt=REMIND_SALT).sign(f"{alert_id}.{notice_id}")
+
+
+def read_remind_token(token: str) -> tuple[int, int]:
+    alert_id, _, notice_id = signing.Signer(salt=REMIND_SALT).unsign(token).partition(".")
+    return int(alert_id), int(notice_id)
+
+
+def remind_url(alert_id: int, notice_id: int) -> str:
+    """"Remind me of this deadline": one button starts reminders for the alert's (confirmed) address."""
+    return absolute(reverse("scheduler:remind", args=[remind_token(alert_id, notice_id)]))
+
+
+def address_token(email: str) -> str:
+    return signing.Signer(salt=ADDRESS_SALT).sign_object(email.strip().casefold(), compress=True)
+
+
+def read_address_token(token: str) -> str:
+    value = signing.Signer(salt=ADDRESS_SALT).unsign_object(token)
+    if not isinstance(value, str) or "@" not in value:
+        raise signing.BadSignature("not an address")
+    return value
+
+
+def address_path(email: str) -> str:
+    """"Your reminders and alerts": everything one address follows, editable, with its calendar."""
+    return reverse("scheduler:address", args=[address_token(email)])
+
+
+def address_url(email: str) -> str:
+    return absolute(address_path(email))
+
+
+def address_calendar_url(email: str) -> str:
+    return absolute(reverse("scheduler:address_calendar", args=[address_token(email)]))

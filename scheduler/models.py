@@ -189,3 +189,173 @@ class Message(Delivery):
 
     def __str__(self) -> str:
         return f"{self.kind} message {self.pk} to {self.subscription_id}"
+
+
+# --- Alerts: saved searches delivered as mail digests (scheduler/alerts.py, matching.py, alertmail.py) ---
+
+
+class Alert(models.Model):
+    """A saved search (``filters``: ``notices.search.Filters`` field names, without status, order or
+    paging) whose new matches are mailed to ``email``: at once, daily at ``hour`` or weekly on ``weekday``
+    at ``hour``, Europe/Helsinki. Double opt-in like a subscription; the owner's token is shown once.
+
+    ``requirements`` is derived from ``filters`` by ``scheduler.alerts.index`` (never edited by hand): what
+    a notice must have for the alert to be worth checking, as index keys (see ``AlertKey``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACTIVE = "active"
+        UNSUBSCRIBED = "unsubscribed"
+
+    class Frequency(models.TextChoices):
+        IMMEDIATE = "immediate"
+        DAILY = "daily"
+        WEEKLY = "weekly"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True, help_text="The subscriber's own name for it")
+    filters = models.JSONField(default=dict, blank=True, help_text="notices.search.Filters field names")
+    requirements = models.JSONField(default=list, blank=True, editable=False)
+    query = models.JSONField(
+        default=dict, blank=True, editable=False,
+        help_text="The list's search for these filters, compiled (see scheduler.alerts.compiled)",
+    )
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.DAILY)
+    hour = models.PositiveSmallIntegerField(default=7, help_text="0-23, Finnish time (daily and weekly)")
+    weekday = models.PositiveSmallIntegerField(default=0, help_text="0 Monday ... 6 Sunday (weekly)")
+    language = models.CharField(max_length=2, choices=Subscription.Language.choices, default="fi")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    client_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email"], name="alert_email"),
+            models.Index(fields=["client_ip", "created_at"], name="alert_client"),
+            models.Index(fields=["created_at"], name="alert_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"alert {self.pk} {self.email} {self.filters} ({self.status})"
+
+    def new_token(self) -> str:
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        return token
+
+    def token_matches(self, token: str | None) -> bool:
+        return bool(token) and secrets.compare_digest(self.token_hash, hash_token(token))
+
+
+class AlertKey(models.Model):
+    """The candidate index: one row per key of an active alert's most selective filter (``kind``: cpv,
+    buyer, word, country, type, source... or ``any`` for an alert no key can narrow). A notice's keys find
+    the alerts worth checking; each is then confirmed by the list's own search."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="keys")
+    kind = models.CharField(max_length=10)
+    value = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "value", "alert"], name="alert_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value} -> {self.alert_id}"
+
+
+class AlertChange(models.Model):
+    """What the store reported about a notice, queued inside the writer's transaction (one small row) and
+    matched against the alerts afterwards by ``scheduler.matching``, which claims rows with a conditional
+    UPDATE (a lease, like the mail queue) and deletes them in the transaction that writes their results."""
+
+    notice = models.ForeignKey("notices.Notice", on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=10, help_text="new or updated")
+    payload = models.TextField(blank=True, default="", help_text="JSON: deadlines moved, cancelled")
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.CharField(max_length=100, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["claimed_at", "id"], name="alertchange_claim")]
+
+    def __str__(self) -> str:
+        return f"change {self.pk}: {self.outcome} notice {self.notice_id}"
+
+
+class AlertMail(Delivery):
+    """A mail of the alerts side, queued like the reminders: an alert's confirmation, a digest (one per
+    alert and period, its ``items`` attached until it is claimed), or the link to an address's page."""
+
+    class Kind(models.TextChoices):
+        CONFIRM = "confirm"
+        DIGEST = "digest"
+        LINK = "link"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="mails")
+    email = models.EmailField(help_text="The address it goes to")
+    language = models.CharField(max_length=2, default="fi")
+    slot = models.DateTimeField(null=True, blank=True, help_text="A digest's period: when it falls due")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Not sent at or after this instant")
+
+    not_after_field = "expires_at"
+
+    class Meta(Delivery.Meta):
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            *Delivery.Meta.indexes,
+            models.Index(fields=["alert", "kind", "state"], name="alertmail_alert"),
+            models.Index(fields=["email", "created_at"], name="alertmail_email"),
+        ]
+        constraints = [
+            # One digest per alert and period, even with several matchers at once.
+            models.UniqueConstraint(
+                fields=["alert", "slot"], condition=Q(kind="digest"), name="one_digest_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} mail {self.pk} to {self.email}"
+
+
+class AlertItem(models.Model):
+    """One thing an alert tells its subscriber: a new matching notice, or a change to one it announced
+    (deadline moved, cancelled, new lots). Written once (unique per alert and notice, or per alert, change
+    and kind), attached to the digest that will carry it."""
+
+    class Kind(models.TextChoices):
+        NEW = "new"
+        MOVED = "moved"
+        CANCELLED = "cancelled"
+        LOTS = "lots"
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="items")
+    notice = models.ForeignKey("notices.Notice", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    change_id = models.BigIntegerField(help_text="The AlertChange that produced it")
+    payload = models.JSONField(default=dict, blank=True)
+    mail = models.ForeignKey(AlertMail, null=True, blank=True, on_delete=models.SET_NULL, related_name="items")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["notice", "kind"], name="alertitem_notice"),
+            models.Index(fields=["alert", "created_at"], name="alertitem_alert"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "notice"], condition=Q(kind="new"), name="one_announcement"
+            ),
+            models.UniqueConstraint(fields=["alert", "change_id", "kind"], name="one_item_per_change"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notice {self.notice_id} for alert {self.alert_id}"

@@ -223,6 +223,7 @@ def reminders(request, token: str):
             # The calendar's address is copied into a calendar program: absolute, on the host the page
             # was asked from (the page's other links are paths of this site).
             "calendar_url": request.build_absolute_uri(links.calendar_path(subscription.pk)),
+            "address_url": links.address_path(subscription.email),  # every reminder and alert of the address
             "unsubscribe_url": links.unsubscribe_path(subscription.pk),
             "notice_url": reverse("notices:notice", args=[notice.pk]),
             "cancel_reason": cancel_reason(notice),

@@ -20,6 +20,7 @@ from notices import errors
 from notices.api.errors import body, status_of
 from notices.api.notices import officer_router
 from notices.api.notices import router as notices_router
+from scheduler.alerts_api import router as alerts_router
 from scheduler.api import router as scheduler_router
 from tracker import request_ids
 
@@ -121,6 +122,7 @@ def health(request):
 api.add_router("/", notices_router)
 api.add_router("/", officer_router)
 api.add_router("/", scheduler_router)
+api.add_router("/", alerts_router)
 api.add_router("/", "notices.api.sources.router")  # GET /api/sources (scheduled sources, staff)
 api.add_router("/", "notices.api.eforms.router")  # /api/officer/{notices,drafts}/{id}/eforms... (the eForms export)
 

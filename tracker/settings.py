@@ -148,6 +148,13 @@ SCHEDULER_SEND_CONFIRMATION_NOW = env.boolean("SCHEDULER_SEND_CONFIRMATION_NOW",
 SCHEDULER_ATTACH_PDF = env.boolean("SCHEDULER_ATTACH_PDF", True)  # attach the notice's PDF summary to mails
 SCHEDULER_JOB_HOOKS = env.strings("SCHEDULER_JOB_HOOKS")  # dotted paths of register(scheduler) functions
 
+# --- Alerts: saved searches mailed as digests (scheduler/alerts.py, matching.py, alertmail.py) --------
+ALERTS_MAX_AGE_DAYS = env.integer("ALERTS_MAX_AGE_DAYS", 14)  # notices published longer ago are not announced
+ALERTS_DIGEST_MAX = env.integer("ALERTS_DIGEST_MAX", 20)  # notices listed in one digest, then "N more"
+ALERTS_MATCH_TICK = env.integer("ALERTS_MATCH_TICK", 5)  # seconds between the matcher's looks at the queue
+ALERTS_MATCH_BATCH = env.integer("ALERTS_MATCH_BATCH", 500)  # stored changes matched in one transaction
+ALERTS_MATCH_LEASE = env.integer("ALERTS_MATCH_LEASE", 120)  # seconds a matcher holds a batch it claimed
+
 # --- REST API (notices/api/, notices/search.py) ------------------------------------
 API_COUNT_CAP = env.integer("API_COUNT_CAP", 1_000)  # list counts are exact up to this, then capped
 # The eForms SDK's code labels (code_fi.xml, code_sv.xml, code_en.xml): CPV and NUTS names for the pages,

@@ -21,6 +21,7 @@ BENCH = ROOT / "bench"
 
 # (script, tiny arguments, a line its report always ends with)
 RUNS = {
+    "alerts.py": (["--count", "40", "--alerts", "200", "--jobs", "1", "--digest-timeout", "60"], "digests:"),
     "api.py": (["--count", "300", "--requests", "3"], "deadlines (calendar), 100"),
     "ingest.py": (["--count", "20", "--jobs", "1"], "growth from 1/4 to end"),
     "pdf.py": (["--renders", "2", "--cached", "3"], "If-None-Match"),

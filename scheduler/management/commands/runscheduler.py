@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand
 from notices import clock
 from scheduler import jobs
 from scheduler.dispatch import Dispatcher
+from scheduler.matching import Matcher
 
 log = logging.getLogger("scheduler")
 
@@ -59,6 +60,7 @@ class Command(BaseCommand):
         ]
         dispatcher = dispatchers[0]
         if once:
+            Matcher(f"{worker}.match").run_once()  # what the store queued for the alerts, then the mail
             stats = dispatcher.run_once()
             self.stdout.write(
                 f"sent {stats.sent}, retry {stats.retried}, failed {stats.failed}, missed {stats.missed}"
@@ -74,7 +76,7 @@ class Command(BaseCommand):
         logging.getLogger("apscheduler.scheduler").addFilter(jobs.SkippedTickFilter())
         logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
 
-        pool = ThreadPoolExecutor(len(dispatchers) + 2 + len(clock.jobs()) + len(settings.SCHEDULER_JOB_HOOKS))
+        pool = ThreadPoolExecutor(len(dispatchers) + 3 + len(clock.jobs()) + len(settings.SCHEDULER_JOB_HOOKS))
         scheduler = BackgroundScheduler(executors={"default": pool}, timezone="UTC")
         jobs.configure(scheduler, dispatchers, tick=tick)
         scheduler.start()

@@ -1,0 +1,560 @@
+"""Alerts: saved searches whose new matches are mailed. The one place an alert is made, confirmed, changed
+or stopped, for the API and the pages alike; and the pure parts matching relies on (the index keys and the
+digest schedule).
+
+**What an alert is.** ``filters`` are ``notices.search.Filters`` field names with their values: whatever
+the home page or ``GET /api/notices`` accepts, except the status, the order, paging and the closing-date
+window (``EXCLUDED``), which are about a list seen now, not about notices still to come. A field added to
+``Filters`` later works in alerts without a change here. "Matches" has one definition: a notice matches an
+alert when ``search.notices(Filters(**alert.filters))`` contains it (``scheduler.matching`` confirms every
+candidate that way).
+
+**The index** (``index``, ``notice_keys``) only finds the alerts worth that check, so it may say "maybe"
+too often but never "no" for a match. An alert is indexed by the keys of its most selective filter (a
+buyer, a long CPV prefix, a word...) in ``AlertKey``; its ``requirements`` list every indexable filter as
+the keys one of which a notice must have. Keys: ``cpv`` every prefix of each code (procedure and lots);
+``buyer`` a buyer's id and each written form of its identifiers, and for an alert the forms
+``search.buyers_for`` accepts plus the ids of the buyers it finds now; ``country``, ``type`` (notice
+type), ``source``; ``word`` for ``q``: every word must match and a word matches a notice word that begins
+with its stem (PostgreSQL's Finnish and Swedish stems, or the word as a prefix; SQLite's shortened word as
+a prefix), so a notice word must begin with the shortest of those stems, less one letter for safety. The
+index key of a word is its first ``WORD_KEY`` letters of that; a notice gives the first 1..``WORD_KEY``
+letters of each of its words. Letters are compared case- and accent-folded. A filter the index does not
+know (a field added later) narrows nothing: such an alert is checked against every notice its other
+filters let through (``any`` when none does).
+
+**Schedule** (``next_due``): immediately; daily at ``hour`` (Finnish time, DST included: a skipped hour
+moves forward by the gap, a repeated one is the first); weekly on ``weekday`` at ``hour``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import inspect
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import snowballstemmer
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notices import search
+from notices.errors import FieldError, Invalid, RateLimited
+from notices.readers.ids import identify
+from notices.vocab import HELSINKI, SOURCES
+from scheduler import dispatch
+from scheduler.models import PENDING, Alert, AlertKey, AlertMail, State, Subscription
+
+UTC = dt.UTC
+
+# Filters' fields that are about the list as seen now, not about notices still to come.
+EXCLUDED = frozenset(
+    {"status", "sort", "order", "ordering", "deadline_after", "deadline_before", "limit", "offset", "cursor", "page"}
+)
+WORD_KEY = 5  # letters of a word's prefix used as its index key
+MAX_ALERTS_PER_ADDRESS = 100
+
+
+def alert_fields() -> list[str]:
+    """The Filters fields an alert may hold (all but ``EXCLUDED``), in Filters' order."""
+    return [f.name for f in dataclasses.fields(search.Filters) if f.name not in EXCLUDED]
+
+
+# --- filters ---------------------------------------------------------------------------------------------
+
+
+def clean_filters(data: dict, *, path: tuple = ("filters",)) -> dict:
+    """The alert's filters from what was sent: known fields only, empty values dropped, values checked as
+    the list checks them. Raises ``Invalid`` field by field."""
+    if not isinstance(data, dict):
+        raise Invalid("filters must be an object", fields=[FieldError(path, "expected an object")])
+    known = set(alert_fields())
+    problems, clean = [], {}
+    for name, value in data.items():
+        if name not in known:
+            message = f"unknown filter {name!r}; an alert takes: {', '.join(alert_fields())}"
+            problems.append(FieldError((*path, name), message))
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()) or value == []:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+        elif not isinstance(value, int | float | bool | list):
+            problems.append(FieldError((*path, name), "expected a string, a number or a list"))
+            continue
+        if name == "cpv":
+            try:
+                value = search.check_cpv(value)
+            except Invalid:
+                problems.append(FieldError((*path, name), "expected 1 to 8 leading digits of a CPV code"))
+                continue
+        elif name == "source" and value not in SOURCES:
+            problems.append(FieldError((*path, name), "one of " + ", ".join(SOURCES)))
+            continue
+        elif name == "country" and isinstance(value, str):
+            value = value.upper()
+        elif name == "q" and not _WORD.findall(value.casefold()):
+            problems.append(FieldError((*path, name), "give at least one word"))
+            continue
+        clean[name] = value
+    if problems:
+        raise Invalid(problems[0].message if len(problems) == 1 else "See the fields.", fields=problems)
+    if not clean:
+        raise Invalid("An alert needs at least one filter.", fields=[FieldError(path, "give at least one filter")])
+    try:
+        search.notices(search.Filters(**clean))  # the list's own checks
+    except Invalid as refused:
+        raise Invalid(refused.message, fields=[FieldError((*path, *f.path[1:]), f.message) for f in refused.fields])
+    except (TypeError, ValueError) as exc:
+        raise Invalid(f"a filter has a value of the wrong kind: {exc}", fields=[FieldError(path, str(exc))]) from None
+    return clean
+
+
+def as_filters(alert_filters: dict) -> search.Filters:
+    return search.Filters(**alert_filters)
+
+
+def describe(filters: dict) -> str:
+    """A short summary of the filters for subjects and lists: 'siivous · CPV 9091 · 0206714-5'."""
+    parts = []
+    for name, value in filters.items():
+        if name == "q":
+            parts.append(str(value))
+        elif name == "cpv":
+            parts.append(f"CPV {value}")
+        elif name == "buyer_id":
+            parts.append(_("buyer %(id)s") % {"id": value})
+        else:
+            parts.append(str(value))
+    return " · ".join(parts)
+
+
+# --- index keys ------------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)  # as notices.search splits words
+_VOWELS = set("aeiouyäöå")
+
+
+@functools.lru_cache(maxsize=100_000)
+def fold(text: str) -> str:
+    """Case- and accent-folded: 'Päivä' -> 'paiva' (prefix-preserving, letter by letter)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+@functools.cache
+def _stemmers():
+    return snowballstemmer.stemmer("finnish"), snowballstemmer.stemmer("swedish")
+
+
+def word_prefix(word: str) -> str:
+    """What every notice word a search word can match begins with (folded); see the module docstring."""
+    word = word.casefold()
+    finnish, swedish = _stemmers()
+    candidates = [word, finnish.stemWord(word), swedish.stemWord(word)]
+    if len(word) >= 6:
+        candidates.append(word[:-2])
+    shortest = min(candidates, key=len)
+    if not word.startswith(shortest):  # a stemmer that is not a plain suffix cut: trust only its first letters
+        common = 0
+        while common < min(len(word), len(shortest)) and word[common] == shortest[common]:
+            common += 1
+        shortest = word[:common]
+    margin = shortest[:-1] if len(shortest) > 2 else shortest
+    return fold(margin) or fold(word[:1])
+
+
+def _buyer_forms(identifier: str) -> list[str]:
+    """Keys of the identifier forms ``search.buyers_for`` accepts, plus the buyers it finds now."""
+    raw = identifier.strip()
+    forms = {f"v:{raw}", f"w:{raw}"}
+    for found in (identify(raw), identify(raw, "FI")):
+        if found is not None and found.scheme:
+            forms.add(f"s:{found.scheme}:{found.id}")
+    scheme, sep, value = raw.partition(":")
+    if sep and scheme and value:
+        inner = identify(value, scheme=scheme)
+        forms.add(f"s:{scheme}:{inner.id if inner else value}")
+    forms.update(f"id:{pk}" for pk in search.buyers_for(raw).values_list("pk", flat=True)[:50])
+    return sorted(forms)
+
+
+def index(filters: dict) -> tuple[list, tuple[str, list[str]]]:
+    """``(requirements, primary)``: every indexable filter as ``[kind, [keys]]`` (a notice must have one key
+    of each), and the most selective one's ``(kind, keys)`` to store in ``AlertKey``."""
+    requirements: list = []
+    ranked: list[tuple[int, str, list[str]]] = []
+    for name, value in filters.items():
+        if name == "cpv" and isinstance(value, str):
+            requirements.append(["cpv", [value]])
+            ranked.append((1 if len(value) >= 4 else 4 if len(value) >= 2 else 6, "cpv", [value]))
+        elif name == "buyer" and isinstance(value, str):
+            forms = _buyer_forms(value)
+            requirements.append(["buyer", forms])
+            ranked.append((0, "buyer", forms))
+        elif name == "buyer_id" and isinstance(value, int):
+            requirements.append(["buyer", [f"id:{value}"]])
+            ranked.append((0, "buyer", [f"id:{value}"]))
+        elif name == "country" and isinstance(value, str):
+            requirements.append(["country", [value.upper()]])
+            ranked.append((5, "country", [value.upper()]))
+        elif name == "notice_type" and isinstance(value, str):
+            requirements.append(["type", [value]])
+            ranked.append((5, "type", [value]))
+        elif name == "source" and isinstance(value, str):
+            requirements.append(["source", [value]])
+            ranked.append((6, "source", [value]))
+        elif name == "q" and isinstance(value, str):
+            for word in _WORD.findall(value.casefold())[:20]:
+                prefix = word_prefix(word)
+                requirements.append(["word", [prefix]])
+                rank = 2 if len(prefix) >= 4 else 3 if len(prefix) >= 3 else 5
+                ranked.append((rank, "word", [prefix[:WORD_KEY]]))
+    if not ranked:
+        return requirements, ("any", [""])
+    # The best rank; among words the longest prefix.
+    _rank, kind, keys = min(ranked, key=lambda r: (r[0], -max(len(k) for k in r[2])))
+    return requirements, (kind, keys)
+
+
+@dataclass
+class NoticeKeys:
+    """What a notice offers the index: keys by kind, and its folded words (sorted) for word prefixes."""
+
+    keys: dict[str, set[str]]
+    words: list[str]
+
+    def lookups(self) -> dict[str, set[str]]:
+        """The keys to look up in ``AlertKey`` (a word's first 1..WORD_KEY letters)."""
+        found = {kind: set(values) for kind, values in self.keys.items()}
+        found["word"] = {w[:n] for w in self.words for n in range(1, min(len(w), WORD_KEY) + 1)}
+        found["any"] = {""}
+        return found
+
+    def has_word(self, prefix: str) -> bool:
+        i = bisect.bisect_left(self.words, prefix)
+        return i < len(self.words) and self.words[i].startswith(prefix)
+
+    def satisfies(self, requirements: list) -> bool:
+        for kind, keys in requirements:
+            if kind == "word":
+                if not any(self.has_word(k) for k in keys):
+                    return False
+            elif not self.keys.get(kind, set()).intersection(keys):
+                return False
+        return True
+
+
+def text_of(title: str, titles, descriptions) -> str:
+    parts = [title or ""]
+    for values in (titles, descriptions):
+        if isinstance(values, dict):
+            parts.extend(v for v in values.values() if isinstance(v, str))
+    return " ".join(parts)
+
+
+def notice_keys(*, text: str, cpv, source: str, notice_type: str, buyers: list[tuple[int, str, list]]) -> NoticeKeys:
+    """``buyers``: ``(buyer id, country, [(scheme, value, as_written)])``."""
+    codes = set()
+    for code in cpv or []:
+        code = str(code).strip()[:20]
+        codes.update(code[:n] for n in range(1, len(code) + 1))
+    buyer_keys, countries = set(), set()
+    for pk, country, identifiers in buyers:
+        buyer_keys.add(f"id:{pk}")
+        if country:
+            countries.add(country.upper())
+        for scheme, value, written in identifiers:
+            buyer_keys.update((f"v:{value}", f"w:{written}", f"s:{scheme}:{value}"))
+    words = sorted({fold(w) for w in set(_WORD.findall(text.casefold()))})
+    keys = {
+        "cpv": codes,
+        "buyer": buyer_keys,
+        "country": countries,
+        "type": {notice_type or ""},
+        "source": {source or ""},
+    }
+    return NoticeKeys(keys, words)
+
+
+# --- the list's own search, compiled once per alert -------------------------------------------------------
+
+IDS = "__alert_candidate_ids__"  # stands for the candidate notices' ids among a compiled query's parameters
+
+
+@functools.cache
+def fingerprint() -> str:
+    """Which search code and database a compiled query was made by: a change of ``notices/search.py``
+    (or of the database) makes every stored query be compiled again at its next use."""
+    source = inspect.getsource(search)
+    return hashlib.sha256(f"{connection.vendor}\n{source}".encode()).hexdigest()[:16]
+
+
+def compile_query(filters: dict) -> dict:
+    """``search.notices(Filters(**filters))`` restricted to a list of notice ids (``IDS``), as SQL and
+    parameters: the list's own query, compiled by Django once instead of at every match.
+
+    Not done since the search of issue 15 merged: it collects a narrow filter's notices as a list of ids
+    when it runs, so a query compiled once would keep the ids of that moment and miss later notices.
+    Every alert is confirmed by the search itself at each use (``scheduler.matching``) until the search
+    offers a form that does not depend on the data (noted on issue 16)."""
+    return {}
+
+
+def run_query(query: dict, notice_ids: list[int]) -> set[int]:
+    """Which of these notices a compiled query finds (one statement)."""
+    value = list(notice_ids) if connection.vendor == "postgresql" else json.dumps(list(notice_ids))
+    params = [value if p == IDS else p for p in query["params"]]
+    with connection.cursor() as cursor:
+        cursor.execute(query["sql"], params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def run_queries(batch: list[tuple[dict, list[int]]], per_statement: int = 50) -> list[set[int]]:
+    """``run_query`` for many compiled queries at once: ``per_statement`` of them in one statement
+    (UNION ALL, each tagged with its place), which spares a round trip per query."""
+    found: list[set[int]] = [set() for _ in batch]
+    postgres = connection.vendor == "postgresql"
+    for start in range(0, len(batch), per_statement):
+        parts, params = [], []
+        for n, (query, notice_ids) in enumerate(batch[start : start + per_statement], start):
+            value = list(notice_ids) if postgres else json.dumps(list(notice_ids))
+            parts.append(f"SELECT {n} AS k, m.pk FROM ({query['sql']}) AS m")
+            params += [value if p == IDS else p for p in query["params"]]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for n, pk in cursor.fetchall():
+                found[n].add(pk)
+    return found
+
+
+def current(query: dict | None) -> bool:
+    return bool(query) and query.get("v") == fingerprint()
+
+
+def write_keys(alert: Alert) -> None:
+    """Make the alert's index rows and compiled query agree with its filters and status (index rows only
+    while active)."""
+    requirements, (kind, keys) = index(alert.filters)
+    query = compile_query(alert.filters)
+    if requirements != alert.requirements or query != alert.query:
+        alert.requirements, alert.query = requirements, query
+        Alert.objects.filter(pk=alert.pk).update(requirements=requirements, query=query)
+    AlertKey.objects.filter(alert=alert).delete()
+    if alert.status == Alert.Status.ACTIVE:
+        AlertKey.objects.bulk_create(AlertKey(alert=alert, kind=kind, value=k[:200]) for k in keys)
+
+
+# --- schedule --------------------------------------------------------------------------------------------
+
+
+def _at(day: dt.date, hour: int) -> dt.datetime:
+    # fold=0: a skipped local time moves forward by the gap, a repeated one is the first (as reminders).
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=HELSINKI, fold=0).astimezone(UTC)
+
+
+def next_due(frequency: str, hour: int, weekday: int, now: dt.datetime) -> dt.datetime:
+    """When a digest that starts now is sent: now (immediately), or the next chosen hour (and weekday) in
+    Finnish time strictly after now."""
+    if frequency == Alert.Frequency.IMMEDIATE:
+        return now
+    day = now.astimezone(HELSINKI).date()
+    for step in range(15):
+        candidate = day + dt.timedelta(days=step)
+        if frequency == Alert.Frequency.WEEKLY and candidate.weekday() != weekday:
+            continue
+        at = _at(candidate, hour)
+        if at > now:
+            return at
+    raise AssertionError("unreachable: a week has every weekday")
+
+
+def alert_due(alert: Alert, now: dt.datetime) -> dt.datetime:
+    return next_due(alert.frequency, alert.hour, alert.weekday, now)
+
+
+# --- making, confirming, changing, stopping --------------------------------------------------------------
+
+
+def rate_limit(email: str, ip: str | None, now: dt.datetime) -> RateLimited | None:
+    """As for reminders (``SCHEDULER_RATE_PER_ADDRESS``, ``SCHEDULER_RATE_PER_IP``): confirmation mails
+    to an address a day and anonymous requests from a client an hour, reminders and alerts counted
+    together."""
+    checks = [
+        (
+            {"user__isnull": True, "email__iexact": email},
+            settings.SCHEDULER_RATE_PER_ADDRESS,
+            dt.timedelta(days=1),
+            "Too many confirmation mails to this address; try again later.",
+        )
+    ]
+    if ip:
+        checks.append(
+            (
+                {"user__isnull": True, "client_ip": ip},
+                settings.SCHEDULER_RATE_PER_IP,
+                dt.timedelta(hours=1),
+                "Too many subscriptions from your address; try again later.",
+            )
+        )
+    for lookup, limit, window, why in checks:
+        times = []
+        for model in (Subscription, Alert):
+            rows = model.objects.filter(created_at__gt=now - window, **lookup).order_by("-created_at")
+            times += list(rows.values_list("created_at", flat=True)[:limit])
+        times.sort(reverse=True)
+        if len(times) >= limit:
+            oldest = times[limit - 1]
+            return RateLimited(why, wait=max(1, int((oldest + window - now).total_seconds()) + 1))
+    return None
+
+
+def check_schedule(frequency: str, hour: int, weekday: int) -> list[FieldError]:
+    problems = []
+    if frequency not in Alert.Frequency.values:
+        problems.append(FieldError(("frequency",), "one of " + ", ".join(Alert.Frequency.values)))
+    if not isinstance(hour, int) or not 0 <= hour <= 23:
+        problems.append(FieldError(("hour",), "an hour from 0 to 23 (Finnish time)"))
+    if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+        problems.append(FieldError(("weekday",), "0 (Monday) to 6 (Sunday)"))
+    return problems
+
+
+def create(
+    *,
+    email: str,
+    user,
+    filters: dict,
+    frequency: str = Alert.Frequency.DAILY,
+    hour: int = 7,
+    weekday: int = 0,
+    language: str = "fi",
+    name: str = "",
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+    confirmed: bool = False,
+) -> tuple[Alert, str]:
+    """Make an alert; returns it and its owner token (shown once). A signed-in user with their own
+    address (or ``confirmed``: the address was proven another way) gets an active alert at once; anyone
+    else a pending one and a confirmation mail. Raises ``Invalid`` and ``RateLimited``."""
+    now = now or timezone.now()
+    clean = clean_filters(filters)
+    problems = check_schedule(frequency, hour, weekday)
+    if not email:
+        problems.append(FieldError(("email",), "an e-mail address is required"))
+    if problems:
+        raise Invalid(problems[0].message if len(problems) == 1 else "See the fields.", fields=problems)
+    active = confirmed or (user is not None and bool(user.email) and email.casefold() == user.email.casefold())
+    if not active and (limited := rate_limit(email, ip, now)):
+        raise limited
+    if Alert.objects.filter(email__iexact=email).exclude(status=Alert.Status.UNSUBSCRIBED).count() >= MAX_ALERTS_PER_ADDRESS:
+        raise Invalid(
+            f"An address may have at most {MAX_ALERTS_PER_ADDRESS} alerts.",
+            fields=[FieldError(("email",), "too many alerts for this address")],
+        )
+    alert = Alert(
+        user=user,
+        email=email,
+        name=(name or "")[:200],
+        filters=clean,
+        frequency=frequency,
+        hour=hour,
+        weekday=weekday,
+        language=language,
+        client_ip=ip,
+        created_at=now,
+        updated_at=now,
+        status=Alert.Status.ACTIVE if active else Alert.Status.PENDING,
+        confirmed_at=now if active else None,
+    )
+    token = alert.new_token()
+    with transaction.atomic():
+        alert.requirements = index(clean)[0]
+        alert.query = compile_query(clean)
+        alert.save()
+        if active:
+            write_keys(alert)
+        else:
+            mail = AlertMail.objects.create(
+                kind=AlertMail.Kind.CONFIRM,
+                alert=alert,
+                email=email,
+                language=language,
+                next_attempt_at=now,
+                expires_at=now + dt.timedelta(seconds=settings.SCHEDULER_CONFIRM_MAX_AGE),
+                created_at=now,
+                updated_at=now,
+            )
+            if settings.SCHEDULER_SEND_CONFIRMATION_NOW:
+                transaction.on_commit(lambda: dispatch.send_now(AlertMail, mail.pk))
+    return alert, token
+
+
+def confirm(alert: Alert, *, now: dt.datetime | None = None) -> bool:
+    """Pending -> active: from now on, notices stored are matched against it. False if not pending."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        done = Alert.objects.filter(pk=alert.pk, status=Alert.Status.PENDING).update(
+            status=Alert.Status.ACTIVE, confirmed_at=now, updated_at=now
+        )
+        if not done:
+            return False
+        alert.status, alert.confirmed_at = Alert.Status.ACTIVE, now
+        write_keys(alert)
+    return True
+
+
+def unsubscribe(alert: Alert, *, now: dt.datetime | None = None) -> bool:
+    """Stop an alert: out of the index, its waiting mails cancelled. False if already stopped."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        done = (
+            Alert.objects.filter(pk=alert.pk)
+            .exclude(status=Alert.Status.UNSUBSCRIBED)
+            .update(status=Alert.Status.UNSUBSCRIBED, unsubscribed_at=now, updated_at=now)
+        )
+        alert.status = Alert.Status.UNSUBSCRIBED
+        alert.unsubscribed_at = alert.unsubscribed_at or now
+        AlertKey.objects.filter(alert=alert).delete()
+        AlertMail.objects.filter(alert=alert, state__in=PENDING).update(
+            state=State.CANCELLED, updated_at=now, last_error="unsubscribed"
+        )
+    return bool(done)
+
+
+def update(alert: Alert, changes: dict, *, now: dt.datetime | None = None) -> Alert:
+    """Change an alert's filters, name, language or schedule (never its address). A waiting digest moves
+    to the new schedule; new filters apply to notices stored from now on."""
+    now = now or timezone.now()
+    fields = {}
+    if "filters" in changes and changes["filters"] is not None:
+        fields["filters"] = clean_filters(changes["filters"])
+    for name in ("frequency", "hour", "weekday", "language", "name"):
+        if name in changes and changes[name] is not None:
+            fields[name] = changes[name]
+    problems = check_schedule(
+        fields.get("frequency", alert.frequency), fields.get("hour", alert.hour), fields.get("weekday", alert.weekday)
+    )
+    if problems:
+        raise Invalid(problems[0].message if len(problems) == 1 else "See the fields.", fields=problems)
+    if "name" in fields:
+        fields["name"] = str(fields["name"])[:200]
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(alert, name, value)
+        alert.updated_at = now
+        alert.save(update_fields=[*fields, "updated_at"])
+        if "filters" in fields:
+            write_keys(alert)
+        if {"frequency", "hour", "weekday"} & set(fields):
+            AlertMail.objects.filter(alert=alert, kind=AlertMail.Kind.DIGEST, state=State.SCHEDULED).update(
+                next_attempt_at=alert_due(alert, now), updated_at=now
+            )
+    return alert

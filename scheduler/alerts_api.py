@@ -1,0 +1,230 @@
+"""Alerts API (django-ninja router, mounted at /api/ in tracker/api.py), with the subscriptions' rules of
+tokens and ownership.
+
+``POST /api/alerts`` saves a search as an alert: ``{"email", "filters": {...}, "frequency":
+"immediate"|"daily"|"weekly", "hour": 0-23, "weekday": 0-6, "language", "name"}``. ``filters`` takes what
+``GET /api/notices`` takes (``q``, ``cpv``, ``buyer``, ``country``, ``source``, ``notice_type``...), but
+no status, order, paging or closing-date window. With a logged-in user whose address it is, the alert is
+active at once; otherwise ``pending`` until the link in the confirmation mail is opened (rate-limited as
+subscriptions are: 429 with ``Retry-After``). The 201 answer carries the owner's ``token``, shown once.
+
+``GET`` / ``PATCH`` / ``DELETE /api/alerts/{id}`` are for the owner: the user who made it (session or API
+token), or whoever holds the alert's own token (``?token=`` or ``Authorization: Bearer``); anyone else
+gets 404. ``PATCH`` changes ``filters``, ``frequency``, ``hour``, ``weekday``, ``language``, ``name`` (never
+the address). ``DELETE`` stops it (204). ``GET /api/alerts`` lists the signed-in user's alerts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from ninja import Router, Schema, Status
+from ninja.utils import check_csrf
+from pydantic import field_validator
+
+from notices.api.auth import bearer, client_ip, request_user
+from notices.api.errors import ErrorOut
+from notices.api.schemas import InputSchema
+from notices.errors import NotAllowed, NotFound, Unauthorized
+from notices.vocab import LANGUAGES
+from scheduler import alerts, links
+from scheduler.models import Alert, AlertItem
+
+router = Router(tags=["alerts"])
+Error = ErrorOut
+
+
+def _check_language(value):
+    if value is not None and value not in LANGUAGES:
+        raise ValueError("language must be fi, sv or en")
+    return value
+
+
+class AlertIn(InputSchema):
+    model_config = {"extra": "forbid"}
+
+    email: str | None = None  # required unless logged in (then the account's address is the default)
+    filters: dict[str, Any]
+    frequency: str = "daily"
+    hour: int = 7
+    weekday: int = 0
+    language: str | None = None
+    name: str = ""
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value):
+        if value is None:
+            return None
+        value = value.strip()
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise ValueError(f"{value!r} is not an e-mail address") from None
+        return value
+
+    _language = field_validator("language")(classmethod(lambda cls, v: _check_language(v)))
+
+
+class AlertPatch(InputSchema):
+    model_config = {"extra": "forbid"}  # the address never changes; an unknown field is a mistake
+
+    filters: dict[str, Any] | None = None
+    frequency: str | None = None
+    hour: int | None = None
+    weekday: int | None = None
+    language: str | None = None
+    name: str | None = None
+
+    _language = field_validator("language")(classmethod(lambda cls, v: _check_language(v)))
+
+
+class AlertOut(Schema):
+    id: int
+    email: str
+    name: str
+    filters: dict[str, Any]
+    frequency: str
+    hour: int
+    weekday: int
+    language: str
+    status: str
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    unsubscribed_at: dt.datetime | None
+    announced: int
+    page_url: str
+    feed_url: str
+
+
+class AlertCreated(AlertOut):
+    token: str
+
+
+class AlertList(Schema):
+    items: list[AlertOut]
+    count: int
+
+
+def _out(alert: Alert, token: str | None = None) -> dict:
+    data = {
+        "id": alert.pk,
+        "email": alert.email,
+        "name": alert.name,
+        "filters": alert.filters,
+        "frequency": alert.frequency,
+        "hour": alert.hour,
+        "weekday": alert.weekday,
+        "language": alert.language,
+        "status": alert.status,
+        "created_at": alert.created_at,
+        "confirmed_at": alert.confirmed_at,
+        "unsubscribed_at": alert.unsubscribed_at,
+        "announced": AlertItem.objects.filter(alert=alert, kind=AlertItem.Kind.NEW).count(),
+        "page_url": links.alert_url(alert.pk),
+        "feed_url": links.alert_feed_url(alert.pk),
+    }
+    if token is not None:
+        data["token"] = token
+    return data
+
+
+def _owned(request: HttpRequest, alert_id: int) -> Alert | None:
+    alert = Alert.objects.filter(pk=alert_id).first()
+    if alert is None:
+        return None
+    token = request.GET.get("token") or bearer(request)
+    if token and alert.token_matches(token):
+        return alert
+    user = request_user(request)
+    if user is not None and alert.user_id == user.pk:
+        return alert
+    return None
+
+
+def _csrf_failed(request: HttpRequest) -> bool:
+    if getattr(request, "api_token", None) is not None:
+        return False
+    return check_csrf(request) is not None
+
+
+_CSRF = "CSRF check failed: send the csrftoken cookie's value in X-CSRFToken."
+_NOT_YOURS = "No such alert (or not yours: pass its token)."
+
+
+def _by_owner_token(request: HttpRequest, alert: Alert) -> bool:
+    token = request.GET.get("token") or bearer(request)
+    return bool(token and alert.token_matches(token))
+
+
+@router.post(
+    "/alerts",
+    response={201: AlertCreated, 401: Error, 403: Error, 422: Error, 429: Error},
+    summary="Save a search as an alert",
+)
+def create_alert(request, payload: AlertIn):
+    user = request_user(request)
+    if user is not None and _csrf_failed(request):
+        raise NotAllowed(_CSRF)
+    email = payload.email or (user.email if user is not None else "")
+    language = payload.language
+    if language is None:
+        requested = (getattr(request, "LANGUAGE_CODE", "") or "")[:2]
+        language = requested if requested in LANGUAGES else settings.LANGUAGE_CODE
+    with translation.override("en"):
+        alert, token = alerts.create(
+            email=email, user=user, filters=payload.filters, frequency=payload.frequency, hour=payload.hour,
+            weekday=payload.weekday, language=language, name=payload.name, ip=client_ip(request),
+            now=timezone.now(),
+        )
+    return Status(201, _out(alert, token))
+
+
+@router.get("/alerts", response={200: AlertList, 401: Error, 429: Error}, summary="My alerts")
+def list_alerts(request):
+    user = request_user(request)
+    if user is None:
+        raise Unauthorized("Sign in or send your API token: Authorization: Bearer <token>.")
+    rows = list(Alert.objects.filter(user=user).order_by("-created_at", "-pk")[:500])
+    return {"items": [_out(a) for a in rows], "count": len(rows)}
+
+
+@router.get("/alerts/{alert_id}", response={200: AlertOut, 401: Error, 404: Error, 422: Error, 429: Error})
+def get_alert(request, alert_id: int):
+    alert = _owned(request, alert_id)
+    if alert is None:
+        raise NotFound(_NOT_YOURS)
+    return Status(200, _out(alert))
+
+
+@router.patch(
+    "/alerts/{alert_id}", response={200: AlertOut, 401: Error, 403: Error, 404: Error, 422: Error, 429: Error}
+)
+def patch_alert(request, alert_id: int, payload: AlertPatch):
+    alert = _owned(request, alert_id)
+    if alert is None:
+        raise NotFound(_NOT_YOURS)
+    if not _by_owner_token(request, alert) and _csrf_failed(request):
+        raise NotAllowed(_CSRF)
+    if alert.status == Alert.Status.UNSUBSCRIBED:
+        raise NotFound("This alert was stopped; save the search again.")
+    with translation.override("en"):
+        alerts.update(alert, payload.dict(exclude_unset=True))
+    return Status(200, _out(alert))
+
+
+@router.delete("/alerts/{alert_id}", response={204: None, 401: Error, 403: Error, 404: Error, 422: Error, 429: Error})
+def delete_alert(request, alert_id: int):
+    alert = _owned(request, alert_id)
+    if alert is None:
+        raise NotFound(_NOT_YOURS)
+    if not _by_owner_token(request, alert) and _csrf_failed(request):
+        raise NotAllowed(_CSRF)
+    alerts.unsubscribe(alert)
+    return Status(204, None)

@@ -1,0 +1,493 @@
+"""Matching stored notices against alerts, incrementally, outside the writer's transaction.
+
+1. **In the writer** (``on_notice_changed``, a receiver of ``notices.store.notice_changed``): one small
+   ``AlertChange`` row per new or updated notice (its id, the deadlines moved, cancelled), written with one
+   plain INSERT in the store's transaction, so no change is lost and ingest pays next to nothing.
+2. **The matcher** (``Matcher.run_once``, a job of ``runscheduler`` every ``ALERTS_MATCH_TICK`` seconds)
+   claims a batch of changes with a conditional UPDATE (a lease of ``ALERTS_MATCH_LEASE`` seconds, like the
+   mail queue), and in one transaction writes what they mean and deletes them:
+
+   * **new matches**: the notice's keys find candidate alerts in the index (``AlertKey``), each candidate's
+     ``requirements`` are checked against the notice (``scheduler.alerts``), and each survivor is
+     confirmed by the list's own search: ``notices.search.notices(Filters(**alert.filters))`` restricted
+     to the batch's candidate notices, one query per distinct filter set and batch. A confirmed match is
+     announced (an ``AlertItem`` of kind ``new``) when the alert was confirmed before the notice was
+     stored or changed, the notice was published at most ``ALERTS_MAX_AGE_DAYS`` before (a backfill of
+     old notices announces nothing), and it is neither cancelled nor closed;
+   * **changes to announced notices**: a deadline moved (old -> new), a cancellation, new lots, for every
+     active alert that announced the notice before;
+   * each alert's new items are attached to its waiting digest (``AlertMail``), or to a new one due at
+     the alert's next time (``scheduler.alerts.next_due``); the dispatcher sends it like any queued mail.
+
+Items are unique per (alert, notice) for announcements and per (alert, change, kind) for changes, so a
+batch processed twice (a matcher killed after its commit but before... nothing: the delete is in the same
+transaction; or two matchers with an expired lease) writes nothing twice. A matcher killed mid-batch
+leaves only its claim, which expires; the batch is then matched again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from notices import search
+from notices.models import Buyer, BuyerIdentifier, Lot, Notice
+from scheduler import alerts
+from scheduler.models import PENDING, Alert, AlertChange, AlertItem, AlertKey, AlertMail
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 900  # ids per IN (...) list
+
+
+# --- 1. in the writer's transaction -----------------------------------------------------------------------
+
+_INSERT = None
+
+
+def on_notice_changed(sender, change, **kwargs) -> None:
+    """Receiver of ``notices.store.notice_changed``: queue the change for the matcher (one INSERT)."""
+    if change.outcome not in ("new", "updated"):
+        return
+    payload = ""
+    if change.outcome == "updated":
+        data = {}
+        if change.moved:
+            data["moved"] = [m.as_json() for m in change.moved]
+        if change.cancelled:
+            data["cancelled"] = True
+        if data:
+            payload = json.dumps(data, separators=(",", ":"))
+    queue_change(change.notice.pk, change.outcome, payload)
+
+
+def queue_change(notice_id: int, outcome: str, payload: str = "", now: dt.datetime | None = None) -> None:
+    db = transaction.get_connection()
+    global _INSERT
+    if _INSERT is None:
+        meta = AlertChange._meta
+        columns = ["notice_id", "outcome", "payload", "created_at", "claimed_by"]
+        quote = db.ops.quote_name
+        _INSERT = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(meta.get_field(c.removesuffix('_id')).column) for c in columns)})"
+            f" VALUES (%s, %s, %s, %s, %s)"
+        )
+    at = db.ops.adapt_datetimefield_value(now or timezone.now())
+    with db.cursor() as cursor:
+        cursor.execute(_INSERT, [notice_id, outcome, payload, at, ""])
+
+
+# --- 2. the matcher ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class MatchStats:
+    changes: int = 0
+    announced: int = 0
+    changed: int = 0
+    confirm_queries: int = 0
+    cpu: float = 0.0  # seconds of this thread's CPU
+    batches: list = field(default_factory=list)  # (changes, cpu seconds) per batch
+
+    def __bool__(self) -> bool:
+        return bool(self.changes)
+
+
+@dataclass
+class _Notice:
+    id: int
+    status: str
+    published: dt.datetime | None
+    created: dt.datetime
+    closes_at: dt.datetime | None
+    keys: alerts.NoticeKeys | None = None
+    lots: set = field(default_factory=set)
+
+
+class Matcher:
+    def __init__(self, worker: str | None = None, *, batch_size: int | None = None, lease: float | None = None,
+                 stop: threading.Event | None = None):
+        self.worker = (worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")[:80]
+        self.batch_size = batch_size or settings.ALERTS_MATCH_BATCH
+        self.lease = lease if lease is not None else settings.ALERTS_MATCH_LEASE
+        self.stop = stop or threading.Event()
+        self._batches = 0
+
+    def run_once(self, now: dt.datetime | None = None) -> MatchStats:
+        """Match every queued change (batch after batch) until none is left or told to stop."""
+        stats = MatchStats()
+        while not self.stop.is_set():
+            token, rows = self.claim(now or timezone.now())
+            if not rows:
+                break
+            started = time.thread_time()
+            self.process(token, rows, now or timezone.now(), stats)
+            spent = time.thread_time() - started
+            stats.cpu += spent
+            stats.batches.append((len(rows), spent))
+        return stats
+
+    def claim(self, now: dt.datetime) -> tuple[str, list[AlertChange]]:
+        limit = now - dt.timedelta(seconds=self.lease)
+        free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=limit)
+        ids = list(AlertChange.objects.filter(free).order_by("id").values_list("id", flat=True)[: self.batch_size])
+        if not ids:
+            return "", []
+        self._batches += 1
+        token = f"{self.worker}/{self._batches}"
+        AlertChange.objects.filter(free, pk__in=ids).update(claimed_by=token, claimed_at=now)
+        return token, list(AlertChange.objects.filter(claimed_by=token).order_by("id"))
+
+    def process(self, token: str, rows: list[AlertChange], now: dt.datetime, stats: MatchStats) -> None:
+        # Reading and asking the search happen before the write transaction, so the writer (SQLite: one at
+        # a time) waits only for the short write; items are unique, so nothing read here is written twice.
+        items, announced, changed, queries = find(rows, now)
+        with transaction.atomic():
+            write(items, now)
+            # Done: gone from the queue in the transaction that wrote what they meant (only if still ours).
+            AlertChange.objects.filter(claimed_by=token, pk__in=[r.pk for r in rows]).delete()
+        stats.changes += len(rows)
+        stats.announced += announced
+        stats.changed += changed
+        stats.confirm_queries += queries
+
+
+# --- what a batch of changes means ------------------------------------------------------------------------
+
+
+def _load_notices(ids: list[int]) -> dict[int, _Notice]:
+    notices: dict[int, _Notice] = {}
+    texts = {}
+    for chunk in _chunks(ids):
+        for row in Notice.objects.filter(pk__in=chunk).values_list(
+            "id", "status", "published_at", "created_at", "closes_at", "title", "titles", "descriptions",
+            "all_cpv", "source", "notice_type",
+        ):
+            pk, status, published, created, closes, title, titles, descriptions, cpv, source, kind = row
+            notices[pk] = _Notice(pk, status, published, created, closes)
+            texts[pk] = (alerts.text_of(title, titles, descriptions), cpv, source, kind)
+    through = Notice.buyers.through.objects
+    by_notice = defaultdict(list)
+    for chunk in _chunks(list(notices)):
+        for notice_id, buyer_id in through.filter(notice_id__in=chunk).values_list("notice_id", "buyer_id"):
+            by_notice[notice_id].append(buyer_id)
+    buyer_ids = sorted({b for bs in by_notice.values() for b in bs})
+    countries, identifiers = {}, defaultdict(list)
+    for chunk in _chunks(buyer_ids):
+        countries.update(Buyer.objects.filter(pk__in=chunk).values_list("id", "country"))
+        for buyer_id, scheme, value, written in BuyerIdentifier.objects.filter(buyer_id__in=chunk).values_list(
+            "buyer_id", "scheme", "value", "as_written"
+        ):
+            identifiers[buyer_id].append((scheme, value, written))
+    for chunk in _chunks(list(notices)):
+        for notice_id, lot_id in Lot.objects.filter(notice_id__in=chunk).values_list("notice_id", "lot_id"):
+            notices[notice_id].lots.add(lot_id)
+    for pk, notice in notices.items():
+        text, cpv, source, kind = texts[pk]
+        buyers = [(b, countries.get(b, ""), identifiers.get(b, [])) for b in by_notice.get(pk, [])]
+        notice.keys = alerts.notice_keys(text=text, cpv=cpv, source=source, notice_type=kind, buyers=buyers)
+    return notices
+
+
+def _chunks(values: list, size: int = _CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def candidates(notices: dict[int, _Notice]) -> dict[int, set[int]]:
+    """Alert ids worth checking per notice, from the index (``AlertKey``)."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    per_notice = {}
+    for pk, notice in notices.items():
+        lookups = notice.keys.lookups()
+        per_notice[pk] = lookups
+        for kind, values in lookups.items():
+            wanted[kind].update(values)
+    found: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for kind, values in wanted.items():
+        for chunk in _chunks(sorted(values)):
+            for value, alert_id in AlertKey.objects.filter(kind=kind, value__in=chunk).values_list("value", "alert_id"):
+                found[(kind, value)].append(alert_id)
+    result = {}
+    for pk, lookups in per_notice.items():
+        ids = set()
+        for kind, values in lookups.items():
+            for value in values:
+                ids.update(found.get((kind, value), ()))
+        result[pk] = ids
+    return result
+
+
+def confirmed(filters: dict, notice_ids: list[int], query: dict | None = None) -> set[int]:
+    """Which of these notices the list's own search finds with these filters (one query): the alert's
+    compiled query when it is current (``scheduler.alerts.compile_query``), else the search itself."""
+    if alerts.current(query):
+        return alerts.run_query(query, notice_ids)
+    qs = search.notices(alerts.as_filters(filters)).filter(pk__in=notice_ids)
+    return set(qs.values_list("pk", flat=True))
+
+
+def _recent(notice: _Notice, at: dt.datetime) -> bool:
+    published = notice.published or notice.created
+    return published >= at - dt.timedelta(days=settings.ALERTS_MAX_AGE_DAYS)
+
+
+def _news(notice: _Notice, now: dt.datetime) -> bool:
+    """Worth announcing: not cancelled, and not a call already closed."""
+    return notice.status == Notice.Status.ACTIVE and (notice.closes_at is None or notice.closes_at > now)
+
+
+def matching_pairs(notices: dict[int, _Notice], eligible=None) -> tuple[set[tuple[int, int]], int]:
+    """(alert, notice) pairs where the notice matches the active alert: candidates from the index, their
+    requirements checked against the notice, and each survivor confirmed by the list's own search (one
+    query per distinct filter set). ``eligible(alert_row, notice_id)`` may rule pairs out before the
+    search is asked. Returns the pairs and the number of queries."""
+    found = candidates(notices)
+    alert_ids = sorted({a for ids in found.values() for a in ids})
+    info: dict[int, tuple] = {}
+    for chunk in _chunks(alert_ids):
+        for row in Alert.objects.filter(pk__in=chunk, status=Alert.Status.ACTIVE).values_list(
+            "id", "filters", "requirements", "confirmed_at", "query"
+        ):
+            info[row[0]] = row
+    to_confirm: dict[str, tuple[dict, list, dict]] = {}
+    keys_of: dict[int, str] = {}
+    for notice_id, alert_ids in found.items():
+        keys = notices[notice_id].keys
+        for alert_id in alert_ids:
+            row = info.get(alert_id)
+            if row is None or (eligible is not None and not eligible(row, notice_id)):
+                continue
+            if not keys.satisfies(row[2]):
+                continue
+            key = keys_of.get(alert_id)
+            if key is None:
+                key = keys_of[alert_id] = json.dumps(row[1], sort_keys=True)
+            to_confirm.setdefault(key, (row[1], [], row[4]))[1].append((alert_id, notice_id))
+    pairs: set[tuple[int, int]] = set()
+    compiled = [(q, c) for f, c, q in to_confirm.values() if alerts.current(q)]
+    hits = alerts.run_queries([(q, sorted({n for _, n in c})) for q, c in compiled])
+    for (_query, candidates_), found_ in zip(compiled, hits):
+        pairs.update((a, n) for a, n in candidates_ if n in found_)
+    for filters, candidates_, query in to_confirm.values():
+        if not alerts.current(query):
+            found_ = confirmed(filters, sorted({n for _, n in candidates_}))
+            pairs.update((a, n) for a, n in candidates_ if n in found_)
+    return pairs, len(to_confirm)
+
+
+def matches(notice_ids: list[int]) -> dict[int, set[int]]:
+    """The active alerts each notice matches (no news rules: what "matches" means, for tests and tools)."""
+    pairs, _queries = matching_pairs(_load_notices(sorted(notice_ids)))
+    result: dict[int, set[int]] = {pk: set() for pk in notice_ids}
+    for alert_id, notice_id in pairs:
+        result[notice_id].add(alert_id)
+    return result
+
+
+def match(rows: list[AlertChange], now: dt.datetime) -> tuple[int, int, int]:
+    """Write the items and digests a batch of changes means. Returns (announced, changes, queries)."""
+    items, announced, changed, queries = find(rows, now)
+    with transaction.atomic():
+        write(items, now)
+    return announced, changed, queries
+
+
+def find(rows: list[AlertChange], now: dt.datetime) -> tuple[list[AlertItem], int, int, int]:
+    """The items a batch of changes means (reads only). Returns (items, announced, changes, queries)."""
+    notices = _load_notices(sorted({r.notice_id for r in rows}))
+    rows = [r for r in rows if r.notice_id in notices]
+    # Who announced what before this batch (for changes, and so nothing is announced twice).
+    announced_before: dict[int, dict[int, set]] = defaultdict(dict)  # notice -> alert -> lots known
+    for chunk in _chunks(list(notices)):
+        for alert_id, notice_id, kind, payload in AlertItem.objects.filter(
+            notice_id__in=chunk, kind__in=(AlertItem.Kind.NEW, AlertItem.Kind.LOTS)
+        ).values_list("alert_id", "notice_id", "kind", "payload"):
+            known = announced_before[notice_id].setdefault(alert_id, set())
+            known.update((payload or {}).get("lots", []))
+    # Each notice is matched once, by its latest change in the batch, as it stands now.
+    latest: dict[int, AlertChange] = {}
+    for row in rows:
+        if _recent(notices[row.notice_id], row.created_at):
+            latest[row.notice_id] = row
+    news = {pk: notices[pk] for pk in latest if _news(notices[pk], now)}
+
+    def eligible(alert_row, notice_id: int) -> bool:
+        confirmed_at = alert_row[3]
+        return (
+            alert_row[0] not in announced_before.get(notice_id, {})
+            and confirmed_at is not None
+            and confirmed_at <= latest[notice_id].created_at
+        )
+
+    pairs, queries = matching_pairs(news, eligible)
+    items: list[AlertItem] = [
+        AlertItem(
+            alert_id=alert_id, notice_id=notice_id, kind=AlertItem.Kind.NEW, change_id=latest[notice_id].pk,
+            payload={"lots": sorted(notices[notice_id].lots)}, created_at=now,
+        )
+        for alert_id, notice_id in sorted(pairs)
+    ]
+    announced = len(items)
+
+    # Changes to notices announced before this batch.
+    watchers = sorted({a for n in announced_before.values() for a in n})
+    active = set()
+    for chunk in _chunks(watchers):
+        active.update(Alert.objects.filter(pk__in=chunk, status=Alert.Status.ACTIVE).values_list("id", flat=True))
+    changes = 0
+    for row in rows:
+        before = announced_before.get(row.notice_id)
+        if not before:
+            continue
+        data = json.loads(row.payload) if row.payload else {}
+        lots = notices[row.notice_id].lots
+        for alert_id, known in before.items():
+            if alert_id not in active:
+                continue
+            if data.get("moved"):
+                items.append(AlertItem(alert_id=alert_id, notice_id=row.notice_id, kind=AlertItem.Kind.MOVED,
+                                       change_id=row.pk, payload={"moves": data["moved"]}, created_at=now))
+            if data.get("cancelled"):
+                items.append(AlertItem(alert_id=alert_id, notice_id=row.notice_id, kind=AlertItem.Kind.CANCELLED,
+                                       change_id=row.pk, created_at=now))
+            added = sorted(lots - known)
+            if row.outcome == "updated" and added:
+                items.append(AlertItem(alert_id=alert_id, notice_id=row.notice_id, kind=AlertItem.Kind.LOTS,
+                                       change_id=row.pk, payload={"lots": added}, created_at=now))
+                known.update(added)
+    changes = len(items) - announced
+    return items, announced, changes, queries
+
+
+def write(items: list[AlertItem], now: dt.datetime) -> None:
+    """Attach the items to their alerts' digests and store them (inside the caller's transaction); an
+    item already stored (a batch matched twice) is left as it is."""
+    if items:
+        digests = attach({i.alert_id for i in items}, now)
+        rows = [
+            {"alert_id": i.alert_id, "notice_id": i.notice_id, "kind": i.kind, "change_id": i.change_id,
+             "payload": i.payload or {}, "mail_id": digests[i.alert_id], "created_at": now}
+            for i in items
+        ]
+        insert(AlertItem, rows, ignore_conflicts=True)
+
+
+def insert(model, rows: list[dict], *, ignore_conflicts: bool = False, returning: tuple[str, ...] = ()) -> list:
+    """Plain multi-row INSERTs (Django's bulk_create spends most of a batch preparing values one by one).
+    ``rows`` name every column by attribute (``alert_id``); ``returning``: columns whose values are
+    returned for each new row (in no promised order)."""
+    if not rows:
+        return []
+    db = transaction.get_connection()
+    meta = model._meta
+    columns = list(rows[0])
+    fields = [meta.get_field(c.removesuffix("_id") if c.endswith("_id") and c != "change_id" else c) for c in columns]
+    quote = db.ops.quote_name
+    postgres = db.vendor == "postgresql"
+    marks = []
+    adapters = []
+    for f in fields:
+        if isinstance(f, models.JSONField):
+            marks.append("%s::jsonb" if postgres else "%s")
+            adapters.append(lambda v: json.dumps(v, separators=(",", ":")))
+        elif isinstance(f, models.DateTimeField):
+            marks.append("%s")
+            adapters.append(functools.lru_cache(maxsize=64)(db.ops.adapt_datetimefield_value))
+        else:
+            marks.append("%s")
+            adapters.append(None)
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    one = "(" + ", ".join(marks) + ")"
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if returning:
+        tail += " RETURNING " + ", ".join(quote(c) for c in returning)
+    found = []
+    with db.cursor() as cursor:
+        for start in range(0, len(rows), 200):
+            chunk = rows[start : start + 200]
+            params = [v if a is None else a(v) for row in chunk for a, v in zip(adapters, (row[c] for c in columns))]
+            cursor.execute(head + ", ".join([one] * len(chunk)) + tail, params)
+            if returning:
+                found += [tuple(r) for r in cursor.fetchall()]
+    return found
+
+
+def attach(alert_ids: set[int], now: dt.datetime) -> dict[int, int]:
+    """The digest each alert's new items go to: its waiting one, or a new one due at its next time.
+    The waiting digest is touched with a conditional UPDATE in this transaction, so the dispatcher either
+    claimed it before (then a new one is made) or claims it after this commits (and sees these items)."""
+    ids = sorted(alert_ids)
+    if connection.vendor == "postgresql":
+        # Two matchers adding to one alert's digest take turns (in id order: no deadlock).
+        for chunk in _chunks(ids):
+            list(Alert.objects.filter(pk__in=chunk).order_by("pk").select_for_update().values_list("pk", flat=True))
+    result: dict[int, int] = {}
+    waiting = AlertMail.objects.filter(kind=AlertMail.Kind.DIGEST, state__in=PENDING)
+    for chunk in _chunks(ids):
+        pks = list(waiting.filter(alert_id__in=chunk).values_list("pk", flat=True))
+        if pks:
+            waiting.filter(pk__in=pks).update(updated_at=now)
+            for pk, alert_id in waiting.filter(pk__in=pks).order_by("next_attempt_at").values_list("pk", "alert_id"):
+                result.setdefault(alert_id, pk)
+    missing = [a for a in ids if a not in result]
+    if missing:
+        schedule = {}
+        for chunk in _chunks(missing):
+            for pk, email, language, frequency, hour, weekday in Alert.objects.filter(pk__in=chunk).values_list(
+                "id", "email", "language", "frequency", "hour", "weekday"
+            ):
+                schedule[pk] = (email, language, alerts.next_due(frequency, hour, weekday, now))
+        new = [
+            AlertMail(
+                kind=AlertMail.Kind.DIGEST, alert_id=pk, email=email, language=language, slot=due,
+                next_attempt_at=due, created_at=now, updated_at=now,
+            )
+            for pk, (email, language, due) in schedule.items()
+        ]
+        columns = ("kind", "alert_id", "email", "language", "slot", "next_attempt_at", "state", "attempts",
+                   "claimed_by", "last_error", "created_at", "updated_at")
+        try:
+            with transaction.atomic():
+                made = dict(
+                    (alert_id, pk)
+                    for pk, alert_id in insert(AlertMail, [{c: getattr(m, c) for c in columns} for m in new],
+                                               returning=("id", "alert_id"))
+                )
+                for mail in new:  # one new digest per alert: matched by the alert
+                    mail.pk = made[mail.alert_id]
+        except IntegrityError:
+            # Another matcher made one of these periods' digests meanwhile: one by one, taking theirs.
+            for mail in new:
+                try:
+                    with transaction.atomic():
+                        mail.pk = None
+                        mail.save()
+                except IntegrityError:
+                    mail.pk = AlertMail.objects.get(alert_id=mail.alert_id, kind=AlertMail.Kind.DIGEST, slot=mail.slot).pk
+        if not all(m.pk for m in new):  # a database that returns no ids from bulk_create
+            for mail in new:
+                mail.pk = AlertMail.objects.get(alert_id=mail.alert_id, kind=AlertMail.Kind.DIGEST, slot=mail.slot).pk
+        result.update({m.alert_id: m.pk for m in new})
+    return result
+
+
+def pending_changes() -> int:
+    return AlertChange.objects.count()
+
+
+__all__ = ["MatchStats", "Matcher", "candidates", "confirmed", "match", "matches", "matching_pairs", "on_notice_changed", "queue_change"]
