@@ -211,12 +211,9 @@ def index(filters: dict) -> tuple[list, tuple[str, list[str]]]:
         elif name == "source" and isinstance(value, str):
             requirements.append(["source", [value]])
             ranked.append((6, "source", [value]))
-        elif name == "q" and isinstance(value, str):
-            for word in _WORD.findall(value.casefold())[:20]:
-                prefix = word_prefix(word)
-                requirements.append(["word", [prefix]])
-                rank = 2 if len(prefix) >= 4 else 3 if len(prefix) >= 3 else 5
-                ranked.append((rank, "word", [prefix[:WORD_KEY]]))
+        # Words are not indexed since issue 15's search: a word also matches inside compounds
+        # ("koulu" finds "alakoulun"), which no prefix of a notice's words can tell. The search itself
+        # confirms them; an alert of words alone is a candidate for every notice ("any").
     if not ranked:
         return requirements, ("any", [""])
     # The best rank; among words the longest prefix.
