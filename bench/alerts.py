@@ -227,9 +227,9 @@ def make_alerts(mix: list[dict]) -> float:
             if key not in compiled:
                 clean = alerts.clean_filters(spec["filters"])
                 requirements, primary = alerts.index(clean)
-                compiled[key] = (clean, requirements, primary, alerts.compile_query(clean))
-            clean, requirements, primary, query = compiled[key]
-            rows.append(Alert(email=spec["email"], filters=clean, requirements=requirements, query=query,
+                compiled[key] = (clean, requirements, primary)
+            clean, requirements, primary = compiled[key]
+            rows.append(Alert(email=spec["email"], filters=clean, requirements=requirements,
                               frequency="daily", hour=7, language=spec["language"], status="active",
                               token_hash=hash_token(f"bench-{n}"), created_at=now, updated_at=now, confirmed_at=now))
             keys.append(primary)

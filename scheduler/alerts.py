@@ -33,16 +33,13 @@ import bisect
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
-import inspect
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
 
 import snowballstemmer
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -283,67 +280,12 @@ def notice_keys(*, text: str, cpv, source: str, notice_type: str, buyers: list[t
 
 # --- the list's own search, compiled once per alert -------------------------------------------------------
 
-IDS = "__alert_candidate_ids__"  # stands for the candidate notices' ids among a compiled query's parameters
-
-
-@functools.cache
-def fingerprint() -> str:
-    """Which search code and database a compiled query was made by: a change of ``notices/search.py``
-    (or of the database) makes every stored query be compiled again at its next use."""
-    source = inspect.getsource(search)
-    return hashlib.sha256(f"{connection.vendor}\n{source}".encode()).hexdigest()[:16]
-
-
-def compile_query(filters: dict) -> dict:
-    """``search.notices(Filters(**filters))`` restricted to a list of notice ids (``IDS``), as SQL and
-    parameters: the list's own query, compiled by Django once instead of at every match.
-
-    Not done since the search of issue 15 merged: it collects a narrow filter's notices as a list of ids
-    when it runs, so a query compiled once would keep the ids of that moment and miss later notices.
-    Every alert is confirmed by the search itself at each use (``scheduler.matching``) until the search
-    offers a form that does not depend on the data (noted on issue 16)."""
-    return {}
-
-
-def run_query(query: dict, notice_ids: list[int]) -> set[int]:
-    """Which of these notices a compiled query finds (one statement)."""
-    value = list(notice_ids) if connection.vendor == "postgresql" else json.dumps(list(notice_ids))
-    params = [value if p == IDS else p for p in query["params"]]
-    with connection.cursor() as cursor:
-        cursor.execute(query["sql"], params)
-        return {row[0] for row in cursor.fetchall()}
-
-
-def run_queries(batch: list[tuple[dict, list[int]]], per_statement: int = 50) -> list[set[int]]:
-    """``run_query`` for many compiled queries at once: ``per_statement`` of them in one statement
-    (UNION ALL, each tagged with its place), which spares a round trip per query."""
-    found: list[set[int]] = [set() for _ in batch]
-    postgres = connection.vendor == "postgresql"
-    for start in range(0, len(batch), per_statement):
-        parts, params = [], []
-        for n, (query, notice_ids) in enumerate(batch[start : start + per_statement], start):
-            value = list(notice_ids) if postgres else json.dumps(list(notice_ids))
-            parts.append(f"SELECT {n} AS k, m.pk FROM ({query['sql']}) AS m")
-            params += [value if p == IDS else p for p in query["params"]]
-        with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(parts), params)
-            for n, pk in cursor.fetchall():
-                found[n].add(pk)
-    return found
-
-
-def current(query: dict | None) -> bool:
-    return bool(query) and query.get("v") == fingerprint()
-
-
 def write_keys(alert: Alert) -> None:
-    """Make the alert's index rows and compiled query agree with its filters and status (index rows only
-    while active)."""
+    """Make the alert's index rows agree with its filters and status (index rows only while active)."""
     requirements, (kind, keys) = index(alert.filters)
-    query = compile_query(alert.filters)
-    if requirements != alert.requirements or query != alert.query:
-        alert.requirements, alert.query = requirements, query
-        Alert.objects.filter(pk=alert.pk).update(requirements=requirements, query=query)
+    if requirements != alert.requirements:
+        alert.requirements = requirements
+        Alert.objects.filter(pk=alert.pk).update(requirements=requirements)
     AlertKey.objects.filter(alert=alert).delete()
     if alert.status == Alert.Status.ACTIVE:
         AlertKey.objects.bulk_create(AlertKey(alert=alert, kind=kind, value=k[:200]) for k in keys)
@@ -474,7 +416,6 @@ def create(
     token = alert.new_token()
     with transaction.atomic():
         alert.requirements = index(clean)[0]
-        alert.query = compile_query(clean)
         alert.save()
         if active:
             write_keys(alert)

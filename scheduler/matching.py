@@ -232,11 +232,10 @@ def candidates(notices: dict[int, _Notice]) -> dict[int, set[int]]:
     return result
 
 
-def confirmed(filters: dict, notice_ids: list[int], query: dict | None = None) -> set[int]:
-    """Which of these notices the list's own search finds with these filters (one query): the alert's
-    compiled query when it is current (``scheduler.alerts.compile_query``), else the search itself."""
-    if alerts.current(query):
-        return alerts.run_query(query, notice_ids)
+def confirmed(filters: dict, notice_ids: list[int]) -> set[int]:
+    """Which of these notices the list's own search finds with these filters (one query). The search is
+    run each time: it collects a narrow filter's notices when it runs, so no query compiled earlier
+    could stand for it."""
     qs = search.notices(alerts.as_filters(filters)).filter(pk__in=notice_ids)
     return set(qs.values_list("pk", flat=True))
 
@@ -261,10 +260,10 @@ def matching_pairs(notices: dict[int, _Notice], eligible=None) -> tuple[set[tupl
     info: dict[int, tuple] = {}
     for chunk in _chunks(alert_ids):
         for row in Alert.objects.filter(pk__in=chunk, status=Alert.Status.ACTIVE).values_list(
-            "id", "filters", "requirements", "confirmed_at", "query"
+            "id", "filters", "requirements", "confirmed_at"
         ):
             info[row[0]] = row
-    to_confirm: dict[str, tuple[dict, list, dict]] = {}
+    to_confirm: dict[str, tuple[dict, list]] = {}
     keys_of: dict[int, str] = {}
     for notice_id, alert_ids in found.items():
         keys = notices[notice_id].keys
@@ -277,16 +276,11 @@ def matching_pairs(notices: dict[int, _Notice], eligible=None) -> tuple[set[tupl
             key = keys_of.get(alert_id)
             if key is None:
                 key = keys_of[alert_id] = json.dumps(row[1], sort_keys=True)
-            to_confirm.setdefault(key, (row[1], [], row[4]))[1].append((alert_id, notice_id))
+            to_confirm.setdefault(key, (row[1], []))[1].append((alert_id, notice_id))
     pairs: set[tuple[int, int]] = set()
-    compiled = [(q, c) for f, c, q in to_confirm.values() if alerts.current(q)]
-    hits = alerts.run_queries([(q, sorted({n for _, n in c})) for q, c in compiled])
-    for (_query, candidates_), found_ in zip(compiled, hits):
+    for filters, candidates_ in to_confirm.values():
+        found_ = confirmed(filters, sorted({n for _, n in candidates_}))
         pairs.update((a, n) for a, n in candidates_ if n in found_)
-    for filters, candidates_, query in to_confirm.values():
-        if not alerts.current(query):
-            found_ = confirmed(filters, sorted({n for _, n in candidates_}))
-            pairs.update((a, n) for a, n in candidates_ if n in found_)
     return pairs, len(to_confirm)
 
 
