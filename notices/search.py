@@ -1219,7 +1219,7 @@ def deadline_page(filters: DeadlineFilters, *, now: dt.datetime, limit: int, off
         ordered = ordered.filter(Q(at__gt=key) | Q(at=key, pk__gt=data["i"]))
         offset = 0
     rows = list(ordered.select_related("notice").only(
-        "pk", "kind", "lot", "at", "needs_review", "notice__id", "notice__title", "notice__status"
+        "pk", "kind", "lot", "at", "needs_review", "review_reasons", "notice__id", "notice__title", "notice__status"
     )[offset : offset + limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from ninja import ModelSchema, Schema
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from notices.models import ApiToken, BuyerIdentifier, BuyerRequest, ContactPoint, Lot, NoticeVersion
 
@@ -70,7 +70,15 @@ Language = Literal["fi", "sv", "en"]
 # --- shared pieces ------------------------------------------------------------------------------------
 
 
-class BuyerRef(Schema):
+class Plain(BaseModel):
+    """An output of the busiest reads (the notice list), made from plain dicts: validated by pydantic
+    alone. ninja's ``Schema`` wraps every object and nested object in a getter for ORM attributes, which
+    cost 2.5 ms of a 10 ms page of 50 notices; ``from_attributes`` still reads a model instance."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class BuyerRef(Plain):
     id: int
     name: str
 
@@ -141,7 +149,7 @@ class VersionOut(ModelSchema):
         fields = ["number", "source_ref", "source_version", "format", "issued_at", "received_at"]
 
 
-class Paged(Schema):
+class Paged(Plain):
     count: int = Field(description="Matches, exact up to the cap (1,000 by default); see count_exact")
     count_exact: bool
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last")
@@ -150,7 +158,7 @@ class Paged(Schema):
 # --- public reads -------------------------------------------------------------------------------------
 
 
-class NoticeListItem(Schema):
+class NoticeListItem(Plain):
     id: int
     source: str
     source_id: str
@@ -233,7 +241,7 @@ class ContactOut(ModelSchema):
         ]
 
 
-class BuyerNotices(Schema):
+class BuyerNotices(Plain):
     items: list[NoticeListItem]
     count: int
     count_exact: bool
