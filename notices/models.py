@@ -121,7 +121,9 @@ class Notice(models.Model):
         "NoticeVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     next_deadline = models.DateTimeField(
-        null=True, blank=True, help_text="Earliest tender or participation deadline (kept by the store)"
+        null=True, blank=True,
+        help_text="Next tender or participation deadline: the earliest when stored, moved past passed ones by "
+        "runscheduler (notices.store.advance_next_deadlines); the latest once all have passed",
     )
     closes_at = models.DateTimeField(
         null=True, blank=True, help_text="Latest tender or participation deadline: open until then"
@@ -140,10 +142,11 @@ class Notice(models.Model):
             models.Index(fields=["procedure_type"], name="notices_procedure_type"),
             models.Index(fields=["language"], name="notices_language"),
             models.Index(fields=["estimated_value"], name="notices_estimated_value"),
-            # The rare notices whose earliest closing deadline has passed while a later one is ahead
-            # (lots closing at different times): the API's "next deadline still ahead" looks them up here.
+            # Notices whose next deadline has passed while a later one is ahead (lots closing at different
+            # times) and not yet moved past it (notices.store.advance_next_deadlines): the list's "next
+            # deadline still ahead" looks them up here, a range of next_deadline up to now.
             models.Index(
-                fields=["status", "closes_at", "next_deadline"],
+                fields=["status", "next_deadline", "closes_at"],
                 condition=models.Q(next_deadline__lt=models.F("closes_at")),
                 name="notices_partly_closed",
             ),

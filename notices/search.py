@@ -10,15 +10,15 @@ words, phrases and relevance, the stored tsvector in the 'finnish', 'swedish' an
 (diacritics folded) for short words, phrases and relevance, stems from ``snowballstemmer`` (the same
 algorithms as PostgreSQL's). ``sort=relevance`` puts word-level matches before compound-only ones.
 
-**"Next deadline"** is the earliest tender or participation deadline *still ahead*. The store keeps
-``Notice.next_deadline`` (earliest of them) and ``closes_at`` (latest), both indexed with ``status``. For
-nearly every notice the earliest is the next one; it is not only for a notice with lots closing at
-different times whose first lot has closed. The open list is therefore read from two sources and merged:
-notices whose ``next_deadline`` is ahead, in index order, and the few whose ``next_deadline`` has passed
-while ``closes_at`` is ahead (a partial index holds exactly the notices with ``next_deadline <
-closes_at``), whose next deadline is looked up in their deadlines. Closed and cancelled notices have no
-deadline ahead; they follow, most recently closed first (``closes_at`` descending, notices without one
-last).
+**"Next deadline"** is the earliest tender or participation deadline *still ahead*. The notice keeps
+``next_deadline`` and ``closes_at`` (the latest), both indexed with ``status``: the store writes the earliest
+closing deadline, and runscheduler moves it past each one that passes (``notices.store.
+advance_next_deadlines``, every minute), so for nearly every open notice it is the next one. The open list
+is read from two sources and merged: notices whose ``next_deadline`` is ahead, in index order, and the few
+whose ``next_deadline`` has passed while ``closes_at`` is ahead and that the job has not yet moved (a
+partial index holds the notices with ``next_deadline < closes_at``, ordered by ``next_deadline``), whose
+next deadline is looked up in their deadlines. Closed and cancelled notices have no deadline ahead; they
+follow, most recently closed first (``closes_at`` descending, notices without one last).
 
 **Counts**: ``count`` is exact up to ``API_COUNT_CAP`` (1,000) matches, and then says 1,000 with
 ``count_exact: false``: counting a million rows (or even 10,000 matches of a broad word) costs more than
@@ -917,23 +917,24 @@ def _open_rows(base: QuerySet, now: dt.datetime, after: tuple[dt.datetime, int] 
         key, pk = after
         s1 = s1.filter(Q(next_deadline__gt=key) | Q(next_deadline=key, pk__gt=pk))
     first = list(s1.order_by("next_deadline", "pk").values_list("pk", "next_deadline")[:n])
-    # Notices whose first closing deadline passed while a later one is ahead (partial index).
+    # Notices whose next deadline passed while a later one is ahead, not yet moved past it (partial
+    # index): found first without the other filters, one index range of next_deadline up to now and
+    # usually none (runscheduler moves them every minute). PostgreSQL cannot estimate the two-sided range
+    # and, with filters, had planned hash joins over thousands of them (180 ms).
     partly = dict(
         status=Notice.Status.ACTIVE, next_deadline__lt=F("closes_at"), closes_at__gt=now, next_deadline__lte=now
     )
-    if connection.vendor == "postgresql" and base.query.where:
-        # Found first without the other filters (few rows, one index range): PostgreSQL cannot estimate
-        # the two-sided range and, with filters, planned hash joins over thousands of them (180 ms).
-        candidates = list(Notice.objects.filter(**partly).values_list("pk", flat=True)[: PARTLY_MAX + 1])
-        if len(candidates) <= PARTLY_MAX:
-            # And those that pass the filters, before their next deadline is looked up: given as one
-            # more id list, the planner scanned a whole index against both lists (240 ms).
-            matching = _pg_among(base, candidates)
-            s2 = Notice.objects.filter(pk__in=matching)
-        else:
-            s2 = base.filter(**partly)
-    else:
+    candidates = list(Notice.objects.filter(**partly).values_list("pk", flat=True)[: PARTLY_MAX + 1])
+    if not candidates:
+        return first
+    if len(candidates) > PARTLY_MAX:
         s2 = base.filter(**partly)
+    elif connection.vendor == "postgresql" and base.query.where:
+        # Those that pass the filters, before their next deadline is looked up: given as one more id
+        # list, the planner scanned a whole index against both lists (240 ms).
+        s2 = Notice.objects.filter(pk__in=_pg_among(base, candidates))
+    else:
+        s2 = base.filter(pk__in=candidates)
     s2 = s2.annotate(ahead=_next_ahead(now))
     if after is not None:
         key, pk = after

@@ -26,10 +26,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Min, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
+from notices import clock
 from notices.gate import admit, shown
 from notices.models import (
     Buyer,
@@ -45,7 +46,7 @@ from notices.models import (
     Rejection,
 )
 from notices.records import NOT_HASHED, BuyerRecord, DeadlineRecord, Encoded, NoticeRecord, RawPayload
-from notices.vocab import CLOSING_KINDS, in_range
+from notices.vocab import CLOSING_KINDS, LATEST, in_range
 
 # Sent inside the writing transaction with ``change=Change`` whenever a notice is new or was updated.
 notice_changed = Signal()
@@ -647,6 +648,50 @@ def _notice_values(record: NoticeRecord) -> dict:
         "next_deadline": closing[0] if closing else None,
         "closes_at": closing[-1] if closing else None,
     }
+
+
+# --- the next deadline, kept current --------------------------------------------------------------------
+
+ADVANCE_EVERY = 60.0  # seconds between two runs of ``advance_next_deadlines`` in runscheduler
+_ADVANCE_BATCH = 1_000
+
+
+def advance_next_deadlines(now: dt.datetime | None = None, stopping=lambda: False) -> int:
+    """Move ``next_deadline`` past the closing deadlines that have passed: to the earliest one still ahead,
+    or to ``closes_at`` when none is. Returns how many notices moved.
+
+    The store writes the earliest closing deadline; once it passes while a later lot is still open (lots
+    closing at different times), the list must look the next one up in the notice's deadlines
+    (``notices.search``, "next deadline") for every request. This job, run every ``ADVANCE_EVERY`` seconds
+    by runscheduler, keeps those look-ups to the notices whose deadline passed since its last run. A notice
+    the store rewrote meanwhile (``updated_at`` moved) is left for the next run: its new deadlines decide.
+    """
+    now = now or timezone.now()
+    moved, last = 0, 0
+    while not stopping():
+        stale = list(
+            Notice.objects.filter(
+                status=Notice.Status.ACTIVE, next_deadline__lt=F("closes_at"), next_deadline__lte=now, pk__gt=last
+            ).order_by("pk").values_list("pk", "updated_at", "closes_at")[:_ADVANCE_BATCH]
+        )
+        if not stale:
+            break
+        ahead = dict(
+            Deadline.objects.filter(
+                notice_id__in=[pk for pk, _u, _c in stale], active=True, kind__in=CLOSING_KINDS,
+                at__gt=now, at__lt=LATEST,
+            ).values("notice_id").annotate(m=Min("at")).order_by().values_list("notice_id", "m")
+        )
+        for pk, updated, closes in stale:
+            moved += Notice.objects.filter(pk=pk, updated_at=updated).update(next_deadline=ahead.get(pk, closes))
+        last = stale[-1][0]
+        if len(stale) < _ADVANCE_BATCH:
+            break
+    return moved
+
+
+clock.register(clock.Job("advance-next-deadlines", run=lambda stopping: advance_next_deadlines(stopping=stopping),
+                         seconds=lambda: ADVANCE_EVERY))
 
 
 _UNREPORTED = ("status", "next_deadline", "closes_at", *NOT_HASHED)
