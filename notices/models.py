@@ -134,8 +134,10 @@ class Notice(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["source", "source_id"], name="unique_source_notice")]
         indexes = [
-            models.Index(fields=["status", "next_deadline"]),
-            models.Index(fields=["status", "closes_at"]),
+            # The lists' order (open: next deadline; closed: closing time). With the id in the index
+            # PostgreSQL checks a held filter (notices.postings) along it without reading each row.
+            models.Index(fields=["status", "next_deadline"], include=["id"], name="notices_not_status_52d021_idx"),
+            models.Index(fields=["status", "closes_at"], include=["id"], name="notices_not_status_35f6bd_idx"),
             models.Index(fields=["published_at"]),
             # The filters of the list (notices.search): a rare value is collected through these.
             models.Index(fields=["subtype"], name="notices_subtype"),
@@ -249,7 +251,16 @@ class Deadline(models.Model):
     class Meta:
         ordering = ["notice", "at"]
         constraints = [models.UniqueConstraint(fields=["notice", "lot", "kind"], name="unique_deadline")]
-        indexes = [models.Index(fields=["active", "at"])]
+        indexes = [
+            models.Index(fields=["active", "at"]),
+            # The closing deadlines in time order with their notice (a deadline range of the list is
+            # counted along it without reading a row: notices.search).
+            models.Index(
+                fields=["at", "notice", "active", "kind"],
+                condition=models.Q(active=True, kind__in=CLOSING_KINDS),
+                name="notices_closing_at",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.lot or '-'} {self.at.isoformat()}"

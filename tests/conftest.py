@@ -79,3 +79,14 @@ def code_labels(db, corpus):
     codes.load(corpus / "eforms-sdk-1.15.1" / "translations")
     yield
     codes.forget()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_postings():
+    """Filters held in memory (notices.postings) are kept current by version ids; each test's database
+    starts again from the same ids, so every test starts with none held."""
+    from notices import postings, search
+
+    postings.forget()
+    search.forget_broad()
+    yield

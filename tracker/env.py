@@ -56,8 +56,10 @@ def database(url: str, sqlite_path: str) -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL must start with postgres:// or sqlite://, not {parts.scheme}://")
     options = dict(parse_qsl(parts.query))
     # No JIT compilation: it is for long analytic queries; on the API's short ones a misestimated row count
-    # made PostgreSQL spend 145 ms compiling a 6 ms query. (?options=... in DATABASE_URL overrides.)
-    options.setdefault("options", "-c jit=off")
+    # made PostgreSQL spend 145 ms compiling a 6 ms query. No parallel workers either: starting them costs
+    # 2-3 ms a query, more than the lists' queries take, and the web workers already share the cores.
+    # (?options=... in DATABASE_URL overrides.)
+    options.setdefault("options", "-c jit=off -c max_parallel_workers_per_gather=0")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parts.path.lstrip("/")),

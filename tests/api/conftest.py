@@ -119,3 +119,22 @@ def people(buyers):
         "other_officer": user_with_token("other", buyers=[other]),
         "staff": user_with_token("staff", staff=True),
     }
+
+
+SEARCH_PATHS = ("lists", "held", "probed")
+
+
+def use_search_path(monkeypatch, path: str) -> None:
+    """Make notices.search take one of its three ways to a filter's matches on a few test notices:
+    "lists" (ids given to the queries, as for a rare filter), "held" (ids held in memory and looked up
+    notice by notice, intersected when there are two: notices.postings), "probed" (nothing held: each
+    notice checked by the filter's own SQL, as for one too broad to hold)."""
+    from notices import postings, search
+
+    postings.forget()
+    search.forget_broad()
+    if path == "held":
+        monkeypatch.setattr(search, "LIST_MAX", 1)
+    elif path == "probed":
+        monkeypatch.setattr(postings, "MAX_IDS", 0)
+        monkeypatch.setattr(search, "BROAD", 1)

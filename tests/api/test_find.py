@@ -9,7 +9,7 @@ import pytest
 
 from notices import search
 from notices.records import Address, BuyerRecord, Identifier, LotRecord
-from tests.api.conftest import Api, in_days, save
+from tests.api.conftest import Api, in_days, save, use_search_path
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +77,9 @@ def test_the_sqlite_probe_agrees_with_the_index(schools, monkeypatch):
     notices in the same order as the narrow path through the FTS5 tables."""
     queries = ["koulu", "koulun", "skolan", "koulu siivous", '"koulu ja kirjasto"', "ja", "i", "hoido"]
     narrow = {(q, sort): ids({"q": q, "sort": sort}) for q in queries for sort in ("deadline", "relevance")}
-    monkeypatch.setattr(search, "BROAD", 1)
-    assert {(q, sort): ids({"q": q, "sort": sort}) for q in queries for sort in ("deadline", "relevance")} == narrow
+    for path in ("held", "probed"):
+        use_search_path(monkeypatch, path)
+        assert {(q, sort): ids({"q": q, "sort": sort}) for q in queries for sort in ("deadline", "relevance")} == narrow
     assert narrow[("koulu", "relevance")] == [schools[2].pk, schools[0].pk]
 
 
@@ -121,8 +122,9 @@ def test_broad_filters_find_the_same_notices_as_narrow_ones(db, monkeypatch):
     queries = [{"q": "koulu"}, {"region": "FI1B"}, {"procedure_type": "open"}, {"q": "koulu", "region": "FI19"},
                {"language": "fi", "q": "siivous"}, {"deadline_after": in_days(2.5).isoformat(), "q": "kuljetus"}]
     narrow = [(ids(q), Api().get("/api/notices", q).json()["count"]) for q in queries]
-    monkeypatch.setattr(search, "BROAD", 1)
-    assert [(ids(q), Api().get("/api/notices", q).json()["count"]) for q in queries] == narrow
+    for path in ("held", "probed"):
+        use_search_path(monkeypatch, path)
+        assert [(ids(q), Api().get("/api/notices", q).json()["count"]) for q in queries] == narrow, path
     assert narrow[0] == ([made[n].pk for n in (1, 3, 5)], 3)
 
 

@@ -7,7 +7,7 @@ from django.db import connection
 from notices import search
 from notices.models import Notice, NoticeCpv
 from notices.records import LotRecord
-from tests.api.conftest import Api, in_days, save
+from tests.api.conftest import SEARCH_PATHS, Api, in_days, save, use_search_path
 
 pytestmark = pytest.mark.django_db
 postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL text search")
@@ -65,9 +65,11 @@ def test_a_word_begun_finds_the_words_it_begins():
 
 @postgres
 @pytest.mark.parametrize("q, index", [("urakka", "notices_notice_trigram"), ('"tienhoidon urakka"', "notices_notice_fulltext")])
-def test_postgres_uses_the_gin_indexes(q, index):
-    """Words are looked for in the trigram index (inside compounds too), phrases in the text vector's."""
+def test_postgres_uses_the_gin_indexes(q, index, monkeypatch):
+    """Words are looked for in the trigram index (inside compounds too), phrases in the text vector's:
+    the filter's own SQL, as it reads the matches to hold them (or checks them when too many to hold)."""
     save("p2", title="Tienhoidon urakka", deadlines=[("tender", in_days(3))])
+    use_search_path(monkeypatch, "probed")
     sql, params = search.text_ids(q).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -92,9 +94,9 @@ def test_sqlite_fts_follows_updates_and_deletes_and_matches_stems():
     assert search.fts_query('"x" OR (y') == '("x"*) AND ("or"*) AND ("y"*)'
 
 
-@pytest.mark.parametrize("broad", [1, 5_000])
-def test_broad_and_narrow_filters_find_the_same_notices_in_the_same_order(broad, monkeypatch):
-    monkeypatch.setattr(search, "BROAD", broad)  # 1: every filter counts as broad (probed), else narrow
+@pytest.mark.parametrize("path", SEARCH_PATHS)
+def test_broad_and_narrow_filters_find_the_same_notices_in_the_same_order(path, monkeypatch):
+    use_search_path(monkeypatch, path)
     made = [
         save(f"b{n}", title=f"Siivous {n}", cpv=("90910000" if n % 2 else "45233000",),
              deadlines=[("tender", in_days(n + 1))])
