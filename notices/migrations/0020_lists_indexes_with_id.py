@@ -26,4 +26,8 @@ class Migration(migrations.Migration):
             model_name='notice',
             index=models.Index(fields=['status', 'closes_at'], include=('id',), name='notices_not_status_35f6bd_idx'),
         ),
+        # The planner's statistics of the indexes made again here and in 0018-0019: without them SQLite
+        # took an id list of 357 notices for the whole status index (100 ms at a million notices).
+        migrations.RunSQL("ANALYZE notices_notice", migrations.RunSQL.noop),
+        migrations.RunSQL("ANALYZE notices_deadline", migrations.RunSQL.noop),
     ]

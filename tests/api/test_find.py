@@ -40,6 +40,16 @@ def schools(db):
     return fi, sv, word, skola, other
 
 
+@pytest.mark.parametrize("path", ("lists", "held", "probed"))
+def test_relevance_finds_a_word_found_only_inside_compounds(schools, path, monkeypatch):
+    """No notice has the word at word level: the first tier is empty, the second holds them all."""
+    fi, sv, word, skola, other = schools
+    use_search_path(monkeypatch, path)
+    assert ids({"q": "hoido", "sort": "relevance"}) == [other.pk]
+    assert ids({"q": "kirjast", "sort": "relevance"}) == [word.pk]  # at word level: a word it begins
+    assert ids({"q": "stadieskola", "sort": "relevance"}) == [sv.pk]
+
+
 def test_a_word_is_found_inside_compounds(schools):
     fi, sv, word, skola, other = schools
     assert ids({"q": "koulu"}) == [fi.pk, word.pk]  # "alakoulun", "Koulu"

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
 
 from notices import clock, store
 from notices.models import Notice
@@ -89,3 +90,19 @@ def test_a_corrigendum_writes_the_earliest_again_and_the_job_moves_it_again(worl
 def test_runscheduler_runs_the_job_every_minute():
     job = next(job for job in clock.jobs() if job.id == "advance-next-deadlines")
     assert job.seconds() == 60
+
+
+def test_the_planner_statistics_are_made_where_a_table_has_none(world):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's planner statistics (PostgreSQL's autovacuum keeps its own)")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM sqlite_stat1")
+        store.refresh_statistics()
+        cursor.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'notices_notice'")
+        indexes = {row[0] for row in cursor.fetchall()}
+    assert {"notices_not_status_52d021_idx", "notices_not_status_35f6bd_idx", "notices_partly_closed"} <= indexes
+
+
+def test_runscheduler_refreshes_the_statistics_hourly():
+    job = next(job for job in clock.jobs() if job.id == "planner-statistics")
+    assert job.seconds() == 3600

@@ -27,7 +27,7 @@ def test_it_registers_the_dispatchers_the_prepare_job_and_the_hooks(settings):
     jobs.configure(scheduler, [Dispatcher("a"), Dispatcher("b")], tick=0.5)
     by_id = {job.id: job for job in scheduler.get_jobs()}
     assert set(by_id) == {"dispatch", "dispatch-1", "prepare", "match", "poll-sources", "eforms-rules",
-                           "advance-next-deadlines"}
+                           "advance-next-deadlines", "planner-statistics"}
     assert by_id["dispatch"].trigger.interval == dt.timedelta(seconds=0.5)
     assert by_id["dispatch"].max_instances == 1 and by_id["dispatch"].coalesce
     assert registered == [scheduler]
