@@ -223,6 +223,24 @@ def generate(count: int, now: dt.datetime) -> float:
     return time.perf_counter() - start
 
 
+def worker_memory(pid: int) -> list[float]:
+    """Resident memory (MB) of the gunicorn master's children, the workers (Linux /proc)."""
+    found = []
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return found
+    for child in children:
+        try:
+            status = Path(f"/proc/{child}/status").read_text()
+        except OSError:
+            continue
+        rss = next((line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")), None)
+        if rss is not None:
+            found.append(int(rss) / 1024)
+    return found
+
+
 def index_sizes() -> list[tuple[str, int]]:
     """Bytes of the search tables and indexes, largest first."""
     from django.db import connection
@@ -421,6 +439,7 @@ def main() -> None:
             if args.verbose:
                 body = result["body"] or {}
                 print(f"{name:34} {result['p50']:8.1f} {result['p95']:8.1f}  count {body.get('count')}", flush=True)
+        workers_rss = worker_memory(server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -433,6 +452,8 @@ def main() -> None:
           f"generated in {seconds:.0f} s with bulk SQL (triggers on)")
     print(f"open notices: count {first['count']:,} (exact: {first['count_exact']})")
     print(f"load average (1 min) before -> after the requests: {load_before:.2f} -> {os.getloadavg()[0]:.2f}")
+    print("gunicorn workers' resident memory after the scenarios (filters held in memory included): "
+          + ", ".join(f"{mb:.0f} MB" for mb in workers_rss))
     base = results[0][1]["p50"]
     print(f"{'scenario':34} {'p50 ms':>8} {'p95 ms':>8} {'p50 / health':>13} {'count':>7}")
     for name, r in results:

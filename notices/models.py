@@ -50,7 +50,8 @@ class BuyerIdentifier(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scheme", "value"], name="unique_identifier")]
-        indexes = [models.Index(fields=["value"])]
+        # An identifier is looked up as stored and as written (the buyer filter, notices.search).
+        indexes = [models.Index(fields=["value"]), models.Index(fields=["as_written"], name="notices_identifier_written")]
 
     def __str__(self) -> str:
         return f"{self.scheme or '?'}:{self.value}"
