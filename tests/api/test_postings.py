@@ -130,8 +130,13 @@ def test_the_bitmap_and_the_look_up_agree(monkeypatch):
     posting = postings.Posting({1, 8, 9, 700, 70_000})
     bits = posting.bits
     assert [pk for pk in range(len(bits) * 8) if bits[pk >> 3] >> (pk & 7) & 1] == [1, 8, 9, 700, 70_000]
-    posting.changed(added=[3], removed=[700])
-    assert posting.ordered == [1, 3, 8, 9, 70_000]
+    assert posting.ordered == [1, 8, 9, 700, 70_000]
+    posting.changed(added=[3, 80_001], removed=[700, 5])  # 5 was never held
+    assert posting.ordered == [1, 3, 8, 9, 70_000, 80_001]
+    assert posting.bits == postings.Posting({1, 3, 8, 9, 70_000, 80_001}).bits  # followed, not rebuilt
+    posting.changed(added=range(10_000, 12_000), removed=[])  # many: both made again when asked
+    assert posting.ordered == sorted({1, 3, 8, 9, 70_000, 80_001, *range(10_000, 12_000)})
+    assert posting.bits == postings.Posting(set(posting.ordered)).bits
     postings._publish(posting)
     assert postings.in_set(posting.token, 3) == 1 and postings.in_set(posting.token, 700) == 0
 
