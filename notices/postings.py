@@ -27,6 +27,8 @@ one by one finds a page at once); all postings together hold at most ``BUDGET`` 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import contextvars
 import itertools
 import threading
 import time
@@ -111,10 +113,30 @@ def _key(sql: str, params) -> tuple:
     return (connection.alias, connection.settings_dict.get("NAME"), sql, tuple(str(p) for p in params))
 
 
+# Within one list request (``scope``) the newest version id is read once, not once per held filter.
+_scope: contextvars.ContextVar[list | None] = contextvars.ContextVar("notices_postings_scope", default=None)
+
+
+@contextlib.contextmanager
+def scope():
+    """One list request: the postings it uses are brought up to the same version."""
+    token = _scope.set([])
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
 def _mark() -> int:
+    cached = _scope.get()
+    if cached:
+        return cached[0]
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(id) FROM notices_noticeversion")
-        return cursor.fetchone()[0] or 0
+        mark = cursor.fetchone()[0] or 0
+    if cached is not None:
+        cached.append(mark)
+    return mark
 
 
 def _changed_since(mark: int) -> list[int]:

@@ -1210,7 +1210,8 @@ def page(
     filters = check(filters)
     holding = _holding.set(True)
     try:
-        return _page(filters, now=now, limit=limit, offset=offset, cursor=cursor, counted=counted)
+        with postings.scope():
+            return _page(filters, now=now, limit=limit, offset=offset, cursor=cursor, counted=counted)
     finally:
         _holding.reset(holding)
 
