@@ -496,17 +496,37 @@ def cpv_condition(prefix: str, field: str = "pk"):
     return _code_condition(NoticeCpv, prefix, field).expression
 
 
-def buyers_for(identifier: str) -> QuerySet:
-    """Buyers that an identifier, in any written form, names (0206714-5, FI02067145, 2067145-...)."""
-    query = Q(value=identifier.strip()) | Q(as_written=identifier.strip())
+class BuyerForms(NamedTuple):
+    """The identifier rows an identifier names: ``value`` or ``as_written`` equal to ``text``, or one of
+    the ``(scheme, value)`` pairs."""
+
+    text: str
+    pairs: frozenset[tuple[str, str]]
+
+    def names(self, scheme: str, value: str, as_written: str) -> bool:
+        return value == self.text or as_written == self.text or (scheme, value) in self.pairs
+
+
+def buyer_forms(identifier: str) -> BuyerForms:
+    """What ``buyers_for`` looks for, for a given identifier in any written form."""
+    pairs = set()
     # As written, then read as Finnish (02067145 is a Y-tunnus without its dash in a Finnish tracker).
     for found in (identify(identifier), identify(identifier, "FI")):
         if found is not None and found.scheme:
-            query |= Q(scheme=found.scheme, value=found.id)
+            pairs.add((found.scheme, found.id))
     scheme, sep, value = identifier.partition(":")
     if sep and scheme and value:  # "FI-PRO:0206714-5"
         inner = identify(value, scheme=scheme)
-        query |= Q(scheme=scheme, value=inner.id if inner else value)
+        pairs.add((scheme, inner.id if inner else value))
+    return BuyerForms(identifier.strip(), frozenset(pairs))
+
+
+def buyers_for(identifier: str) -> QuerySet:
+    """Buyers that an identifier, in any written form, names (0206714-5, FI02067145, 2067145-...)."""
+    forms = buyer_forms(identifier)
+    query = Q(value=forms.text) | Q(as_written=forms.text)
+    for scheme, value in sorted(forms.pairs):
+        query |= Q(scheme=scheme, value=value)
     return Buyer.objects.filter(pk__in=BuyerIdentifier.objects.filter(query).values("buyer_id"))
 
 
@@ -1274,12 +1294,14 @@ __all__ = [
 #
 # - words of three letters or more: a substring of the lower-cased text, any of ``inner_forms`` (SQLite:
 #   the text ``text_match`` builds; PostgreSQL: the stored ``search_text`` column itself, which its LIKE
-#   reads). Shorter words and phrases: on SQLite as ``text_match`` (unicode61's rule); on PostgreSQL the
-#   tsvector decides them, which Python does not mirror: undecided.
+#   reads). Shorter words: on SQLite as ``text_match`` (unicode61's rule); on PostgreSQL the tsvector
+#   decides them, which Python does not mirror: undecided. Phrases: undecided on both (SQLite's FTS5
+#   table keeps the title and the body apart, so a phrase never spans them there, while ``text_match``,
+#   the probe of a broad search, reads them as one text).
 # - cpv / region: a code of the notice's rows in [low, high) (``_code_bounds``); a NUTS prefix on a
 #   PostgreSQL database whose collation is not code-point order: undecided.
-# - buyer: the notice's buyers among ``buyers_for(identifier)`` (resolved once per ``buyers`` cache);
-#   buyer_id, country (a buyer's), source, notice_type, procedure_type, language, subtype ("national",
+# - buyer: an identifier row of the notice's buyers that ``buyer_forms`` names (what ``buyers_for`` asks
+#   the database for); buyer_id, country (a buyer's), source, notice_type, procedure_type, language, subtype ("national",
 #   "eu" or one), value_min/value_max (whole numbers) on estimated_value, deadline_after/before on active
 #   closing deadlines within the gate's years.
 # - a value of an unexpected type, and any filter this section does not know (one added to ``Filters``
@@ -1302,6 +1324,7 @@ class NoticeFacts:
     cpv: tuple[str, ...]  # its NoticeCpv codes
     regions: tuple[str, ...]  # its NoticeRegion codes
     buyers: frozenset[int]
+    identifiers: tuple[tuple[str, str, str], ...]  # its buyers' (scheme, value, as_written)
     countries: frozenset[str]  # its buyers' countries
     source: str
     notice_type: str
@@ -1343,6 +1366,13 @@ def notice_facts(ids) -> dict[int, NoticeFacts]:
         ):
             lists["buyers"].setdefault(notice_id, []).append(buyer_id)
             lists["countries"].setdefault(notice_id, []).append(country)
+        identifiers: dict[int, list] = {}
+        buyer_ids = sorted({b for bs in lists["buyers"].values() for b in bs})
+        for part in range(0, len(buyer_ids), 900):
+            for buyer_id, *row in BuyerIdentifier.objects.filter(buyer_id__in=buyer_ids[part : part + 900]).values_list(
+                "buyer_id", "scheme", "value", "as_written"
+            ):
+                identifiers.setdefault(buyer_id, []).append(tuple(row))
         for notice_id, at in Deadline.objects.filter(
             notice_id__in=chunk, active=True, kind__in=CLOSING_KINDS
         ).values_list("notice_id", "at"):
@@ -1355,7 +1385,9 @@ def notice_facts(ids) -> dict[int, NoticeFacts]:
             text = row[9] if postgres else _plain_text(*row[9:]).lower()
             found[pk] = NoticeFacts(
                 pk, text or "", tuple(lists["cpv"].get(pk, ())), tuple(lists["regions"].get(pk, ())),
-                frozenset(lists["buyers"].get(pk, ())), frozenset(lists["countries"].get(pk, ())), *row[1:9],
+                frozenset(lists["buyers"].get(pk, ())),
+                tuple(i for b in lists["buyers"].get(pk, ()) for i in identifiers.get(b, ())),
+                frozenset(lists["countries"].get(pk, ())), *row[1:9],
                 tuple(lists["closing"].get(pk, ())),
             )
     return found
@@ -1385,11 +1417,10 @@ def _aware(value) -> bool:
     return isinstance(value, dt.datetime) and value.utcoffset() is not None
 
 
-def notice_check(filters: Filters, buyers: dict[str, frozenset[int]] | None = None):
+def notice_check(filters: Filters):
     """A function of ``NoticeFacts``: True when ``notices(filters)`` holds the notice, False when it does
-    not, None when this cannot tell (see the section's comment). ``buyers``: a cache of
-    ``buyers_for``'s answers by identifier, which the caller empties when they may have changed."""
-    buyers = {} if buyers is None else buyers
+    not, None when this cannot tell (see the section's comment). It depends on the filters alone, so it
+    may be kept and used for any number of notices."""
     unknown = {f.name for f in dataclasses.fields(Filters)} - _CHECKED
     if any(getattr(filters, name) not in (None, "") for name in unknown):
         return lambda facts: None
@@ -1445,15 +1476,8 @@ def notice_check(filters: Filters, buyers: dict[str, frozenset[int]] | None = No
             low <= code and (high is None or code < high) for code in getattr(facts, a)
         ))
     if filters.buyer and isinstance(filters.buyer, str) and filters.buyer.strip():
-        identifier = filters.buyer
-
-        def named_buyer(facts) -> bool:
-            ids = buyers.get(identifier)
-            if ids is None:
-                ids = buyers[identifier] = frozenset(buyers_for(identifier).values_list("pk", flat=True))
-            return not ids.isdisjoint(facts.buyers)
-
-        tests.append(named_buyer)
+        forms = buyer_forms(filters.buyer)
+        tests.append(lambda facts: any(forms.names(*row) for row in facts.identifiers))
     elif filters.buyer and not isinstance(filters.buyer, str):
         undecided = True
     if filters.deadline_after or filters.deadline_before:
@@ -1467,11 +1491,11 @@ def notice_check(filters: Filters, buyers: dict[str, frozenset[int]] | None = No
         words = parse_words(filters.q.strip())
         if words:
             inner, short, phrases = _spec(_match_spec(words))
-            if connection.vendor == "postgresql":
-                undecided = undecided or bool(short or phrases)
-                tests.append(lambda facts: bool(_words_in(facts.text, inner, (), ())))
-            elif short or phrases:
-                tests.append(lambda facts: bool(_words_in(facts.text, inner, short, phrases, facts.words())))
+            if connection.vendor == "postgresql" and short:
+                undecided, short = True, ()
+            undecided = undecided or bool(phrases)
+            if short:
+                tests.append(lambda facts: bool(_words_in(facts.text, inner, short, (), facts.words())))
             else:
                 tests.append(lambda facts: bool(_words_in(facts.text, inner, (), ())))
     elif filters.q and not isinstance(filters.q, str):
@@ -1492,4 +1516,4 @@ def notice_check(filters: Filters, buyers: dict[str, frozenset[int]] | None = No
     return check
 
 
-__all__ += ["NoticeFacts", "notice_check", "notice_facts"]
+__all__ += ["BuyerForms", "NoticeFacts", "buyer_forms", "notice_check", "notice_facts"]

@@ -38,14 +38,16 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from notices import search
-from notices.models import Buyer, BuyerIdentifier, Lot, Notice
+from notices.models import Lot, Notice
 from scheduler import alerts
 from scheduler.models import PENDING, Alert, AlertChange, AlertItem, AlertKey, AlertMail
 
@@ -114,8 +116,34 @@ class _Notice:
     published: dt.datetime | None
     created: dt.datetime
     closes_at: dt.datetime | None
-    keys: alerts.NoticeKeys | None = None
+    facts: search.NoticeFacts
+    keys: dict[str, set[str]] = field(default_factory=dict)
     lots: set = field(default_factory=set)
+
+
+class Checks(dict):
+    """``search.notice_check`` of each filter set seen, by its stored JSON text (a check depends on the
+    filters alone, so it is kept across batches)."""
+
+    LIMIT = 200_000
+
+    def of(self, text: str):
+        check = self.get(text)
+        if check is None:
+            if len(self) >= self.LIMIT:
+                self.clear()
+            check = self[text] = search.notice_check(alerts.as_filters(json.loads(text)))
+        return check
+
+
+class _Item(NamedTuple):
+    """An ``AlertItem`` to write (a plain tuple: thousands are made a batch)."""
+
+    alert_id: int
+    notice_id: int
+    kind: str
+    change_id: int
+    payload: dict | None = None
 
 
 class Matcher:
@@ -126,6 +154,7 @@ class Matcher:
         self.lease = lease if lease is not None else settings.ALERTS_MATCH_LEASE
         self.stop = stop or threading.Event()
         self._batches = 0
+        self.checks = Checks()
 
     def run_once(self, now: dt.datetime | None = None) -> MatchStats:
         """Match every queued change (batch after batch) until none is left or told to stop."""
@@ -155,7 +184,7 @@ class Matcher:
     def process(self, token: str, rows: list[AlertChange], now: dt.datetime, stats: MatchStats) -> None:
         # Reading and asking the search happen before the write transaction, so the writer (SQLite: one at
         # a time) waits only for the short write; items are unique, so nothing read here is written twice.
-        items, announced, changed, queries = find(rows, now)
+        items, announced, changed, queries = find(rows, now, self.checks)
         with transaction.atomic():
             write(items, now)
             # Done: gone from the queue in the transaction that wrote what they meant (only if still ours).
@@ -170,36 +199,18 @@ class Matcher:
 
 
 def _load_notices(ids: list[int]) -> dict[int, _Notice]:
+    """The notices with their facts (``search.notice_facts``), index keys and lots."""
+    facts = search.notice_facts(ids)
     notices: dict[int, _Notice] = {}
-    texts = {}
-    for chunk in _chunks(ids):
-        for row in Notice.objects.filter(pk__in=chunk).values_list(
-            "id", "status", "published_at", "created_at", "closes_at", "title", "titles", "descriptions",
-            "all_cpv", "source", "notice_type",
-        ):
-            pk, status, published, created, closes, title, titles, descriptions, cpv, source, kind = row
-            notices[pk] = _Notice(pk, status, published, created, closes)
-            texts[pk] = (alerts.text_of(title, titles, descriptions), cpv, source, kind)
-    through = Notice.buyers.through.objects
-    by_notice = defaultdict(list)
-    for chunk in _chunks(list(notices)):
-        for notice_id, buyer_id in through.filter(notice_id__in=chunk).values_list("notice_id", "buyer_id"):
-            by_notice[notice_id].append(buyer_id)
-    buyer_ids = sorted({b for bs in by_notice.values() for b in bs})
-    countries, identifiers = {}, defaultdict(list)
-    for chunk in _chunks(buyer_ids):
-        countries.update(Buyer.objects.filter(pk__in=chunk).values_list("id", "country"))
-        for buyer_id, scheme, value, written in BuyerIdentifier.objects.filter(buyer_id__in=chunk).values_list(
-            "buyer_id", "scheme", "value", "as_written"
-        ):
-            identifiers[buyer_id].append((scheme, value, written))
+    for chunk in _chunks(sorted(facts)):
+        for pk, published, created in Notice.objects.filter(pk__in=chunk).values_list("id", "published_at", "created_at"):
+            f = facts[pk]
+            notices[pk] = _Notice(pk, f.status, published, created, f.closes_at, f)
     for chunk in _chunks(list(notices)):
         for notice_id, lot_id in Lot.objects.filter(notice_id__in=chunk).values_list("notice_id", "lot_id"):
             notices[notice_id].lots.add(lot_id)
-    for pk, notice in notices.items():
-        text, cpv, source, kind = texts[pk]
-        buyers = [(b, countries.get(b, ""), identifiers.get(b, [])) for b in by_notice.get(pk, [])]
-        notice.keys = alerts.notice_keys(text=text, cpv=cpv, source=source, notice_type=kind, buyers=buyers)
+    for notice in notices.values():
+        notice.keys = alerts.notice_keys(notice.facts)
     return notices
 
 
@@ -211,23 +222,22 @@ def _chunks(values: list, size: int = _CHUNK):
 def candidates(notices: dict[int, _Notice]) -> dict[int, set[int]]:
     """Alert ids worth checking per notice, from the index (``AlertKey``)."""
     wanted: dict[str, set[str]] = defaultdict(set)
-    per_notice = {}
-    for pk, notice in notices.items():
-        lookups = notice.keys.lookups()
-        per_notice[pk] = lookups
-        for kind, values in lookups.items():
-            wanted[kind].update(values)
-    found: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for notice in notices.values():
+        for kind, values in notice.keys.items():
+            wanted[kind] |= values
+    found: dict[str, dict[str, list[int]]] = defaultdict(dict)
     for kind, values in wanted.items():
         for chunk in _chunks(sorted(values)):
             for value, alert_id in AlertKey.objects.filter(kind=kind, value__in=chunk).values_list("value", "alert_id"):
-                found[(kind, value)].append(alert_id)
+                found[kind].setdefault(value, []).append(alert_id)
     result = {}
-    for pk, lookups in per_notice.items():
+    for pk, notice in notices.items():
         ids = set()
-        for kind, values in lookups.items():
-            for value in values:
-                ids.update(found.get((kind, value), ()))
+        for kind, values in notice.keys.items():
+            keyed = found.get(kind)
+            if keyed:
+                for value in values & keyed.keys():
+                    ids.update(keyed[value])
         result[pk] = ids
     return result
 
@@ -250,34 +260,34 @@ def _news(notice: _Notice, now: dt.datetime) -> bool:
     return notice.status == Notice.Status.ACTIVE and (notice.closes_at is None or notice.closes_at > now)
 
 
-def matching_pairs(notices: dict[int, _Notice], eligible=None) -> tuple[set[tuple[int, int]], int]:
-    """(alert, notice) pairs where the notice matches the active alert: candidates from the index, their
-    requirements checked against the notice, and each survivor confirmed by the list's own search (one
-    query per distinct filter set). ``eligible(alert_row, notice_id)`` may rule pairs out before the
-    search is asked. Returns the pairs and the number of queries."""
+def matching_pairs(notices: dict[int, _Notice], eligible=None, checks: Checks | None = None) -> tuple[set[tuple[int, int]], int]:
+    """(alert, notice) pairs where the notice matches the active alert: candidates from the index, each
+    tested by ``search.notice_check``, and those it cannot tell confirmed by the list's own search (one
+    query per distinct filter set). ``eligible(alert_row, notice_id)`` may rule pairs out first. Returns
+    the pairs and the number of queries."""
+    checks = Checks() if checks is None else checks
     found = candidates(notices)
     alert_ids = sorted({a for ids in found.values() for a in ids})
     info: dict[int, tuple] = {}
     for chunk in _chunks(alert_ids):
-        for row in Alert.objects.filter(pk__in=chunk, status=Alert.Status.ACTIVE).values_list(
-            "id", "filters", "requirements", "confirmed_at"
-        ):
+        # The filters as stored text: the key of their compiled check, decoded only for a new one.
+        for row in Alert.objects.filter(pk__in=chunk, status=Alert.Status.ACTIVE).annotate(
+            text=Cast("filters", TextField())
+        ).values_list("id", "text", "confirmed_at"):
             info[row[0]] = row
     to_confirm: dict[str, tuple[dict, list]] = {}
-    keys_of: dict[int, str] = {}
+    pairs: set[tuple[int, int]] = set()
     for notice_id, alert_ids in found.items():
-        keys = notices[notice_id].keys
+        facts = notices[notice_id].facts
         for alert_id in alert_ids:
             row = info.get(alert_id)
             if row is None or (eligible is not None and not eligible(row, notice_id)):
                 continue
-            if not keys.satisfies(row[2]):
-                continue
-            key = keys_of.get(alert_id)
-            if key is None:
-                key = keys_of[alert_id] = json.dumps(row[1], sort_keys=True)
-            to_confirm.setdefault(key, (row[1], []))[1].append((alert_id, notice_id))
-    pairs: set[tuple[int, int]] = set()
+            verdict = (checks.get(row[1]) or checks.of(row[1]))(facts)
+            if verdict:
+                pairs.add((alert_id, notice_id))
+            elif verdict is None:
+                to_confirm.setdefault(row[1], (json.loads(row[1]), []))[1].append((alert_id, notice_id))
     for filters, candidates_ in to_confirm.values():
         found_ = confirmed(filters, sorted({n for _, n in candidates_}))
         pairs.update((a, n) for a, n in candidates_ if n in found_)
@@ -293,15 +303,15 @@ def matches(notice_ids: list[int]) -> dict[int, set[int]]:
     return result
 
 
-def match(rows: list[AlertChange], now: dt.datetime) -> tuple[int, int, int]:
+def match(rows: list[AlertChange], now: dt.datetime, checks: Checks | None = None) -> tuple[int, int, int]:
     """Write the items and digests a batch of changes means. Returns (announced, changes, queries)."""
-    items, announced, changed, queries = find(rows, now)
+    items, announced, changed, queries = find(rows, now, checks)
     with transaction.atomic():
         write(items, now)
     return announced, changed, queries
 
 
-def find(rows: list[AlertChange], now: dt.datetime) -> tuple[list[AlertItem], int, int, int]:
+def find(rows: list[AlertChange], now: dt.datetime, checks: Checks | None = None) -> tuple[list[_Item], int, int, int]:
     """The items a batch of changes means (reads only). Returns (items, announced, changes, queries)."""
     notices = _load_notices(sorted({r.notice_id for r in rows}))
     rows = [r for r in rows if r.notice_id in notices]
@@ -321,19 +331,17 @@ def find(rows: list[AlertChange], now: dt.datetime) -> tuple[list[AlertItem], in
     news = {pk: notices[pk] for pk in latest if _news(notices[pk], now)}
 
     def eligible(alert_row, notice_id: int) -> bool:
-        confirmed_at = alert_row[3]
+        confirmed_at = alert_row[2]
         return (
             alert_row[0] not in announced_before.get(notice_id, {})
             and confirmed_at is not None
             and confirmed_at <= latest[notice_id].created_at
         )
 
-    pairs, queries = matching_pairs(news, eligible)
-    items: list[AlertItem] = [
-        AlertItem(
-            alert_id=alert_id, notice_id=notice_id, kind=AlertItem.Kind.NEW, change_id=latest[notice_id].pk,
-            payload={"lots": sorted(notices[notice_id].lots)}, created_at=now,
-        )
+    pairs, queries = matching_pairs(news, eligible, checks)
+    lots = {pk: {"lots": sorted(n.lots)} for pk, n in notices.items()}
+    items: list[_Item] = [
+        _Item(alert_id, notice_id, AlertItem.Kind.NEW, latest[notice_id].pk, lots[notice_id])
         for alert_id, notice_id in sorted(pairs)
     ]
     announced = len(items)
@@ -354,21 +362,18 @@ def find(rows: list[AlertChange], now: dt.datetime) -> tuple[list[AlertItem], in
             if alert_id not in active:
                 continue
             if data.get("moved"):
-                items.append(AlertItem(alert_id=alert_id, notice_id=row.notice_id, kind=AlertItem.Kind.MOVED,
-                                       change_id=row.pk, payload={"moves": data["moved"]}, created_at=now))
+                items.append(_Item(alert_id, row.notice_id, AlertItem.Kind.MOVED, row.pk, {"moves": data["moved"]}))
             if data.get("cancelled"):
-                items.append(AlertItem(alert_id=alert_id, notice_id=row.notice_id, kind=AlertItem.Kind.CANCELLED,
-                                       change_id=row.pk, created_at=now))
+                items.append(_Item(alert_id, row.notice_id, AlertItem.Kind.CANCELLED, row.pk))
             added = sorted(lots - known)
             if row.outcome == "updated" and added:
-                items.append(AlertItem(alert_id=alert_id, notice_id=row.notice_id, kind=AlertItem.Kind.LOTS,
-                                       change_id=row.pk, payload={"lots": added}, created_at=now))
+                items.append(_Item(alert_id, row.notice_id, AlertItem.Kind.LOTS, row.pk, {"lots": added}))
                 known.update(added)
     changes = len(items) - announced
     return items, announced, changes, queries
 
 
-def write(items: list[AlertItem], now: dt.datetime) -> None:
+def write(items: list[_Item], now: dt.datetime) -> None:
     """Attach the items to their alerts' digests and store them (inside the caller's transaction); an
     item already stored (a batch matched twice) is left as it is."""
     if items:
@@ -484,4 +489,4 @@ def pending_changes() -> int:
     return AlertChange.objects.count()
 
 
-__all__ = ["MatchStats", "Matcher", "candidates", "confirmed", "match", "matches", "matching_pairs", "on_notice_changed", "queue_change"]
+__all__ = ["Checks", "MatchStats", "Matcher", "candidates", "confirmed", "match", "matches", "matching_pairs", "on_notice_changed", "queue_change"]
