@@ -1409,6 +1409,12 @@ def _codes_in_code_point_order() -> bool:
     return _code_point_order[key]
 
 
+@lru_cache(maxsize=1)
+def _unchecked() -> tuple[str, ...]:
+    """Filters' fields this section does not know (a filter added later): undecided when set."""
+    return tuple(f.name for f in dataclasses.fields(Filters) if f.name not in _CHECKED)
+
+
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -1421,8 +1427,7 @@ def notice_check(filters: Filters):
     """A function of ``NoticeFacts``: True when ``notices(filters)`` holds the notice, False when it does
     not, None when this cannot tell (see the section's comment). It depends on the filters alone, so it
     may be kept and used for any number of notices."""
-    unknown = {f.name for f in dataclasses.fields(Filters)} - _CHECKED
-    if any(getattr(filters, name) not in (None, "") for name in unknown):
+    if any(getattr(filters, name) not in (None, "") for name in _unchecked()):
         return lambda facts: None
     tests = []  # each: facts -> bool | None, cheapest first
     undecided = False

@@ -18,8 +18,9 @@ prefix of each code; ``buyer`` a buyer's id and each written form of its identif
 the forms ``search.buyers_for`` accepts plus the ids of the buyers it finds now; ``country``, ``type``
 (notice type), ``source``; ``text`` for ``q``: a word of three letters or more matches when one of its
 inner forms (``search.inner_forms``) is inside the lower-cased text, so inside one of its words (a form
-is letters and digits only); the alert's keys are those forms cut to ``TEXT_KEY`` letters (of its word
-with the longest), a notice offers every piece of 3 to ``TEXT_KEY`` letters of each of its words. An
+is letters and digits only). The alert's keys are those forms (of its word with the longest ones), each
+as ``text_key``: the form, or its first and last ``TEXT_KEY`` letters; a notice offers every piece of 3
+to ``TEXT_KEY`` letters of each of its words, and has a key when it has all of the key's pieces. An
 alert with nothing indexable (short words only, a field added later) is checked against every notice
 (``any``).
 
@@ -142,15 +143,24 @@ def _buyer_forms(identifier: str) -> list[str]:
     return sorted(keys)
 
 
+def text_key(form: str) -> str:
+    """The text key of an inner form: the form itself when it has at most ``TEXT_KEY`` letters, else its
+    first and its last ``TEXT_KEY`` letters (both inside one word of a notice that has the form)."""
+    return form if len(form) <= TEXT_KEY else f"{form[:TEXT_KEY]} {form[-TEXT_KEY:]}"
+
+
+def text_key_pieces(key: str) -> tuple[str, ...]:
+    return tuple(key.split(" "))
+
+
 def _text_keys(q: str) -> list[str]:
-    """The text keys of the word of ``q`` whose keys are longest (each of its inner forms cut to
-    ``TEXT_KEY`` letters: a notice with that word has one of them inside a word); [] when no word has
-    three letters or more."""
+    """The text keys of the word of ``q`` whose inner forms are longest (a notice with the word has one
+    of them); [] when no word has three letters or more."""
     best: tuple = ()
     for word in search.parse_words(q).words:
-        keys = sorted({form[:TEXT_KEY] for form in search.inner_forms(word)})
-        if keys and (not best or (min(map(len, keys)), -len(keys)) > best[0]):
-            best = ((min(map(len, keys)), -len(keys)), keys)
+        forms = search.inner_forms(word)
+        if forms and (not best or (min(map(len, forms)), -len(forms)) > best[0]):
+            best = ((min(map(len, forms)), -len(forms)), sorted({text_key(f) for f in forms}))
     return best[1] if best else []
 
 
@@ -180,8 +190,8 @@ def index(filters: dict) -> tuple[list, tuple[str, list[str]]]:
         elif name == "source" and isinstance(value, str):
             key(6, "source", [value])
         elif name == "q" and isinstance(value, str) and (keys := _text_keys(value.strip())):
-            shortest = min(map(len, keys))
-            key(2 if shortest >= TEXT_KEY else 3 if shortest == TEXT_KEY - 1 else 5, "text", keys)
+            shortest = min(len(k) for k in keys)
+            key(2 if shortest > TEXT_KEY else 3 if shortest >= TEXT_KEY - 1 else 5, "text", keys)
     if not ranked:
         return requirements, ("any", [""])
     _rank, kind, keys = min(ranked, key=lambda r: r[0])

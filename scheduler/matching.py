@@ -42,14 +42,13 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import Q
 from django.utils import timezone
 
 from notices import search
 from notices.models import Lot, Notice
 from scheduler import alerts
-from scheduler.models import PENDING, Alert, AlertChange, AlertItem, AlertKey, AlertMail
+from scheduler.models import PENDING, Alert, AlertChange, AlertItem, AlertKey, AlertMail, State
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +135,17 @@ class Checks(dict):
         return check
 
 
+class _Candidate(NamedTuple):
+    id: int
+    filters: str  # as stored (JSON text): the key of its compiled check
+    confirmed_at: object  # as the database gives it (``confirmed_at()``)
+
+    def confirmed(self) -> dt.datetime | None:
+        if self.confirmed_at is None:
+            return None
+        return connection.ops.convert_datetimefield_value(self.confirmed_at, None, connection)
+
+
 class _Item(NamedTuple):
     """An ``AlertItem`` to write (a plain tuple: thousands are made a batch)."""
 
@@ -219,26 +229,51 @@ def _chunks(values: list, size: int = _CHUNK):
         yield values[start : start + size]
 
 
-def candidates(notices: dict[int, _Notice]) -> dict[int, set[int]]:
-    """Alert ids worth checking per notice, from the index (``AlertKey``)."""
+def candidates(notices: dict[int, _Notice]) -> dict[int, list[_Candidate]]:
+    """The active alerts worth checking per notice, from the index (``AlertKey``), read with raw SQL
+    (Django prepares each value of an IN list one by one): the keys of every kind but ``text`` that the
+    batch's notices have, 900 a query, and every ``text`` key (a notice offers a thousand pieces of its
+    words; a key of two pieces needs both)."""
     wanted: dict[str, set[str]] = defaultdict(set)
     for notice in notices.values():
         for kind, values in notice.keys.items():
-            wanted[kind] |= values
-    found: dict[str, dict[str, list[int]]] = defaultdict(dict)
-    for kind, values in wanted.items():
-        for chunk in _chunks(sorted(values)):
-            for value, alert_id in AlertKey.objects.filter(kind=kind, value__in=chunk).values_list("value", "alert_id"):
-                found[kind].setdefault(value, []).append(alert_id)
+            if kind != "text":
+                wanted[kind] |= values
+    select = (
+        f'SELECT k."value", a."id", CAST(a."filters" AS text), a."confirmed_at" FROM {AlertKey._meta.db_table} k'
+        f' JOIN {Alert._meta.db_table} a ON a."id" = k."alert_id" WHERE a."status" = %s AND k."kind" = %s'
+    )
+    found: dict[str, dict[str, list]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        for kind, values in wanted.items():
+            for chunk in _chunks(sorted(values)):
+                cursor.execute(f'{select} AND k."value" IN ({", ".join(["%s"] * len(chunk))})',
+                               [Alert.Status.ACTIVE, kind, *chunk])
+                keyed = found[kind]
+                for value, *row in cursor.fetchall():
+                    keyed.setdefault(value, []).append(_Candidate(*row))
+        cursor.execute(select, [Alert.Status.ACTIVE, "text"])
+        by_first: dict[str, dict[str, list[_Candidate]]] = {}  # first piece -> last piece or "" -> alerts
+        for value, *row in cursor.fetchall():
+            first, *last = alerts.text_key_pieces(value)
+            by_first.setdefault(first, {}).setdefault(last[0] if last else "", []).append(_Candidate(*row))
     result = {}
     for pk, notice in notices.items():
-        ids = set()
+        ids: dict[int, _Candidate] = {}
         for kind, values in notice.keys.items():
+            if kind == "text":
+                for first in values & by_first.keys():
+                    for last, keyed in by_first[first].items():
+                        if not last or last in values:
+                            for candidate in keyed:
+                                ids[candidate.id] = candidate
+                continue
             keyed = found.get(kind)
             if keyed:
                 for value in values & keyed.keys():
-                    ids.update(keyed[value])
-        result[pk] = ids
+                    for candidate in keyed[value]:
+                        ids[candidate.id] = candidate
+        result[pk] = list(ids.values())
     return result
 
 
@@ -263,31 +298,26 @@ def _news(notice: _Notice, now: dt.datetime) -> bool:
 def matching_pairs(notices: dict[int, _Notice], eligible=None, checks: Checks | None = None) -> tuple[set[tuple[int, int]], int]:
     """(alert, notice) pairs where the notice matches the active alert: candidates from the index, each
     tested by ``search.notice_check``, and those it cannot tell confirmed by the list's own search (one
-    query per distinct filter set). ``eligible(alert_row, notice_id)`` may rule pairs out first. Returns
+    query per distinct filter set). ``eligible(candidate, notice_id)`` may rule matches out. Returns
     the pairs and the number of queries."""
     checks = Checks() if checks is None else checks
-    found = candidates(notices)
-    alert_ids = sorted({a for ids in found.values() for a in ids})
-    info: dict[int, tuple] = {}
-    for chunk in _chunks(alert_ids):
-        # The filters as stored text: the key of their compiled check, decoded only for a new one.
-        for row in Alert.objects.filter(pk__in=chunk, status=Alert.Status.ACTIVE).annotate(
-            text=Cast("filters", TextField())
-        ).values_list("id", "text", "confirmed_at"):
-            info[row[0]] = row
     to_confirm: dict[str, tuple[dict, list]] = {}
     pairs: set[tuple[int, int]] = set()
-    for notice_id, alert_ids in found.items():
+    for notice_id, found in candidates(notices).items():
         facts = notices[notice_id].facts
-        for alert_id in alert_ids:
-            row = info.get(alert_id)
-            if row is None or (eligible is not None and not eligible(row, notice_id)):
+        verdicts: dict[str, bool | None] = {}  # alerts with the same filters: one check
+        for candidate in found:
+            verdict = verdicts.get(candidate.filters, 0)
+            if verdict == 0:
+                verdict = verdicts[candidate.filters] = (checks.get(candidate.filters) or checks.of(candidate.filters))(facts)
+            if verdict is False or (eligible is not None and not eligible(candidate, notice_id)):
                 continue
-            verdict = (checks.get(row[1]) or checks.of(row[1]))(facts)
             if verdict:
-                pairs.add((alert_id, notice_id))
-            elif verdict is None:
-                to_confirm.setdefault(row[1], (json.loads(row[1]), []))[1].append((alert_id, notice_id))
+                pairs.add((candidate.id, notice_id))
+            else:
+                to_confirm.setdefault(candidate.filters, (json.loads(candidate.filters), []))[1].append(
+                    (candidate.id, notice_id)
+                )
     for filters, candidates_ in to_confirm.values():
         found_ = confirmed(filters, sorted({n for _, n in candidates_}))
         pairs.update((a, n) for a, n in candidates_ if n in found_)
@@ -330,10 +360,10 @@ def find(rows: list[AlertChange], now: dt.datetime, checks: Checks | None = None
             latest[row.notice_id] = row
     news = {pk: notices[pk] for pk in latest if _news(notices[pk], now)}
 
-    def eligible(alert_row, notice_id: int) -> bool:
-        confirmed_at = alert_row[2]
+    def eligible(alert: _Candidate, notice_id: int) -> bool:
+        confirmed_at = alert.confirmed()
         return (
-            alert_row[0] not in announced_before.get(notice_id, {})
+            alert.id not in announced_before.get(notice_id, {})
             and confirmed_at is not None
             and confirmed_at <= latest[notice_id].created_at
         )
@@ -378,23 +408,31 @@ def write(items: list[_Item], now: dt.datetime) -> None:
     item already stored (a batch matched twice) is left as it is."""
     if items:
         digests = attach({i.alert_id for i in items}, now)
+        payloads: dict[int, str] = {}  # by the payload's id: a notice's announcements share one
+        for i in items:
+            if id(i.payload) not in payloads:
+                payloads[id(i.payload)] = json.dumps(i.payload or {}, separators=(",", ":"))
+        at = transaction.get_connection().ops.adapt_datetimefield_value(now)
         rows = [
-            {"alert_id": i.alert_id, "notice_id": i.notice_id, "kind": i.kind, "change_id": i.change_id,
-             "payload": i.payload or {}, "mail_id": digests[i.alert_id], "created_at": now}
+            (i.alert_id, i.notice_id, i.kind, i.change_id, payloads[id(i.payload)], digests[i.alert_id], at)
             for i in items
         ]
-        insert(AlertItem, rows, ignore_conflicts=True)
+        insert(AlertItem, rows, ignore_conflicts=True,
+               columns=("alert_id", "notice_id", "kind", "change_id", "payload", "mail_id", "created_at"))
 
 
-def insert(model, rows: list[dict], *, ignore_conflicts: bool = False, returning: tuple[str, ...] = ()) -> list:
+def insert(model, rows: list, *, ignore_conflicts: bool = False, returning: tuple[str, ...] = (),
+           columns: tuple[str, ...] = ()) -> list:
     """Plain multi-row INSERTs (Django's bulk_create spends most of a batch preparing values one by one).
-    ``rows`` name every column by attribute (``alert_id``); ``returning``: columns whose values are
-    returned for each new row (in no promised order)."""
+    ``rows`` name every column by attribute (``alert_id``), or, with ``columns`` naming them, are tuples
+    of values ready for the database (JSON as text, instants adapted); ``returning``: columns whose
+    values are returned for each new row (in no promised order)."""
     if not rows:
         return []
     db = transaction.get_connection()
     meta = model._meta
-    columns = list(rows[0])
+    prepared = bool(columns)
+    columns = list(columns or rows[0])
     fields = [meta.get_field(c.removesuffix("_id") if c.endswith("_id") and c != "change_id" else c) for c in columns]
     quote = db.ops.quote_name
     postgres = db.vendor == "postgresql"
@@ -419,7 +457,10 @@ def insert(model, rows: list[dict], *, ignore_conflicts: bool = False, returning
     with db.cursor() as cursor:
         for start in range(0, len(rows), 200):
             chunk = rows[start : start + 200]
-            params = [v if a is None else a(v) for row in chunk for a, v in zip(adapters, (row[c] for c in columns))]
+            if prepared:
+                params = [v for row in chunk for v in row]
+            else:
+                params = [v if a is None else a(v) for row in chunk for a, v in zip(adapters, (row[c] for c in columns))]
             cursor.execute(head + ", ".join([one] * len(chunk)) + tail, params)
             if returning:
                 found += [tuple(r) for r in cursor.fetchall()]
@@ -451,37 +492,34 @@ def attach(alert_ids: set[int], now: dt.datetime) -> dict[int, int]:
                 "id", "email", "language", "frequency", "hour", "weekday"
             ):
                 schedule[pk] = (email, language, alerts.next_due(frequency, hour, weekday, now))
-        new = [
-            AlertMail(
-                kind=AlertMail.Kind.DIGEST, alert_id=pk, email=email, language=language, slot=due,
-                next_attempt_at=due, created_at=now, updated_at=now,
-            )
-            for pk, (email, language, due) in schedule.items()
-        ]
+        db = transaction.get_connection()
+        adapt = functools.lru_cache(maxsize=64)(db.ops.adapt_datetimefield_value)
         columns = ("kind", "alert_id", "email", "language", "slot", "next_attempt_at", "state", "attempts",
                    "claimed_by", "last_error", "created_at", "updated_at")
+        rows = [
+            (AlertMail.Kind.DIGEST, pk, email, language, adapt(due), adapt(due), State.SCHEDULED, 0, "", "",
+             adapt(now), adapt(now))
+            for pk, (email, language, due) in schedule.items()
+        ]
+        made: dict[int, int] = {}
         try:
             with transaction.atomic():
-                made = dict(
-                    (alert_id, pk)
-                    for pk, alert_id in insert(AlertMail, [{c: getattr(m, c) for c in columns} for m in new],
-                                               returning=("id", "alert_id"))
-                )
-                for mail in new:  # one new digest per alert: matched by the alert
-                    mail.pk = made[mail.alert_id]
+                made = {alert_id: pk for pk, alert_id in insert(AlertMail, rows, columns=columns, returning=("id", "alert_id"))}
         except IntegrityError:
             # Another matcher made one of these periods' digests meanwhile: one by one, taking theirs.
-            for mail in new:
+            for pk, (email, language, due) in schedule.items():
+                mail = AlertMail(kind=AlertMail.Kind.DIGEST, alert_id=pk, email=email, language=language, slot=due,
+                                 next_attempt_at=due, created_at=now, updated_at=now)
                 try:
                     with transaction.atomic():
-                        mail.pk = None
                         mail.save()
                 except IntegrityError:
-                    mail.pk = AlertMail.objects.get(alert_id=mail.alert_id, kind=AlertMail.Kind.DIGEST, slot=mail.slot).pk
-        if not all(m.pk for m in new):  # a database that returns no ids from bulk_create
-            for mail in new:
-                mail.pk = AlertMail.objects.get(alert_id=mail.alert_id, kind=AlertMail.Kind.DIGEST, slot=mail.slot).pk
-        result.update({m.alert_id: m.pk for m in new})
+                    mail.pk = AlertMail.objects.get(alert_id=pk, kind=AlertMail.Kind.DIGEST, slot=due).pk
+                made[pk] = mail.pk
+        for pk, (_email, _language, due) in schedule.items():
+            if pk not in made:  # a database that returns no ids
+                made[pk] = AlertMail.objects.get(alert_id=pk, kind=AlertMail.Kind.DIGEST, slot=due).pk
+        result.update(made)
     return result
 
 

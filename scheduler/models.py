@@ -336,8 +336,10 @@ class AlertItem(models.Model):
         CANCELLED = "cancelled"
         LOTS = "lots"
 
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="items")
-    notice = models.ForeignKey("notices.Notice", on_delete=models.CASCADE, related_name="+")
+    # No single-column indexes on alert and notice: the indexes below begin with them (each index costs
+    # every insert, and the matcher writes some 30 items a notice).
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="items", db_index=False)
+    notice = models.ForeignKey("notices.Notice", on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     change_id = models.BigIntegerField(help_text="The AlertChange that produced it")
     payload = models.JSONField(default=dict, blank=True)

@@ -216,3 +216,18 @@ def test_the_python_check_of_a_notice_says_what_the_search_says(broad, monkeypat
     check()
     assert seen["matches"] >= 200  # the examples were not all empty
     assert seen["decided"] > 2 * seen["undecided"]
+
+
+def test_a_filter_the_python_check_does_not_know_leaves_it_undecided(monkeypatch):
+    """A field added to ``Filters`` later, before the check learns it, sends every notice to SQL."""
+    from notices import search
+
+    monkeypatch.setattr(search, "_CHECKED", search._CHECKED - {"language"})
+    search._unchecked.cache_clear()
+    try:
+        facts = search.NoticeFacts(1, "tienhoito", (), (), frozenset(), (), frozenset(), "eforms", "cn-standard",
+                                   "16", "open", "fi", None, "active", None, ())
+        assert search.notice_check(search.Filters(q="tienhoito"))(facts) is True
+        assert search.notice_check(search.Filters(q="tienhoito", language="fi"))(facts) is None
+    finally:
+        search._unchecked.cache_clear()
