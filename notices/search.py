@@ -31,6 +31,10 @@ by notice along the list's ordering index (a page needs a few hundred checks: on
 ``text_match``, a Python function over the notice's columns, because probing FTS5 for one notice costs
 about 1 ms), and counted by walking its own index (a ``Driver``) until the cap. The broad verdict of a
 search is kept for ``BROAD_FOR`` seconds per process (finding it costs reading 5,000 matches).
+
+**One notice checked in Python** (the last section: ``notice_check``, ``notice_facts``): the same filters
+as a test of one notice's facts, for alerts (thousands of saved searches against each new notice); it
+says True or False only where it decides exactly what the SQL decides, else None (ask ``notices()``).
 """
 
 from __future__ import annotations

@@ -7,10 +7,12 @@
    claims a batch of changes with a conditional UPDATE (a lease of ``ALERTS_MATCH_LEASE`` seconds, like the
    mail queue), and in one transaction writes what they mean and deletes them:
 
-   * **new matches**: the notice's keys find candidate alerts in the index (``AlertKey``), each candidate's
-     ``requirements`` are checked against the notice (``scheduler.alerts``), and each survivor is
-     confirmed by the list's own search: ``notices.search.notices(Filters(**alert.filters))`` restricted
-     to the batch's candidate notices, one query per distinct filter set and batch. A confirmed match is
+   * **new matches**: the notices' facts are read once (``notices.search.notice_facts``); their keys
+     find candidate alerts in the index (``AlertKey``, ``scheduler.alerts``); each candidate is tested by
+     ``notices.search.notice_check`` (the list's own filters over one notice, in Python, compiled once
+     per filter set and kept: ``Checks``), and what that check cannot tell (a phrase; PostgreSQL's short
+     words) is confirmed by the list's own search: ``notices.search.notices(Filters(**alert.filters))``
+     restricted to the batch's candidate notices, one query per distinct filter set and batch. A match is
      announced (an ``AlertItem`` of kind ``new``) when the alert was confirmed before the notice was
      stored or changed, the notice was published at most ``ALERTS_MAX_AGE_DAYS`` before (a backfill of
      old notices announces nothing), and it is neither cancelled nor closed;

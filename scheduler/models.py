@@ -256,8 +256,9 @@ class Alert(models.Model):
 
 class AlertKey(models.Model):
     """The candidate index: one row per key of an active alert's most selective filter (``kind``: cpv,
-    buyer, word, country, type, source... or ``any`` for an alert no key can narrow). A notice's keys find
-    the alerts worth checking; each is then confirmed by the list's own search."""
+    region, buyer, text, country, type, source, or ``any`` for an alert no key can narrow; see
+    ``scheduler.alerts``). A notice's keys find the alerts worth checking; each is then tested by the
+    list's own filters (``notices.search.notice_check``, or the search itself)."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="keys")
     kind = models.CharField(max_length=10)
