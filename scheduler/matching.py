@@ -143,9 +143,14 @@ class _Candidate(NamedTuple):
     confirmed_at: object  # as the database gives it (``confirmed_at()``)
 
     def confirmed(self) -> dt.datetime | None:
-        if self.confirmed_at is None:
-            return None
-        return connection.ops.convert_datetimefield_value(self.confirmed_at, None, connection)
+        return _instant(self.confirmed_at)
+
+
+@functools.lru_cache(maxsize=4096)
+def _instant(value) -> dt.datetime | None:
+    """An instant read by raw SQL as Django gives it (SQLite gives naive UTC, PostgreSQL aware)."""
+    convert = getattr(connection.ops, "convert_datetimefield_value", None)
+    return value if value is None or convert is None else convert(value, None, connection)
 
 
 class _Item(NamedTuple):
