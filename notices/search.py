@@ -1305,9 +1305,9 @@ __all__ = [
 # - cpv / region: a code of the notice's rows in [low, high) (``_code_bounds``); a NUTS prefix on a
 #   PostgreSQL database whose collation is not code-point order: undecided.
 # - buyer: an identifier row of the notice's buyers that ``buyer_forms`` names (what ``buyers_for`` asks
-#   the database for); buyer_id, country (a buyer's), source, notice_type, procedure_type, language, subtype ("national",
-#   "eu" or one), value_min/value_max (whole numbers) on estimated_value, deadline_after/before on active
-#   closing deadlines within the gate's years.
+#   the database for); buyer_id, country (a buyer's), source, notice_type, procedure_type, language,
+#   subtype ("national", "eu" or one), value_min/value_max (whole numbers) on estimated_value,
+#   deadline_after/before on active closing deadlines within the gate's years.
 # - a value of an unexpected type, and any filter this section does not know (one added to ``Filters``
 #   later): undecided. ``status`` and ``sort`` are not conditions (as in ``conditions``).
 #

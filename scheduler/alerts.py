@@ -19,8 +19,8 @@ the forms ``search.buyers_for`` accepts plus the ids of the buyers it finds now;
 (notice type), ``source``; ``text`` for ``q``: a word of three letters or more matches when one of its
 inner forms (``search.inner_forms``) is inside the lower-cased text, so inside one of its words (a form
 is letters and digits only). The alert's keys are those forms (of its word with the longest ones), each
-as ``text_key``: the form, or its first and last ``TEXT_KEY`` letters; a notice offers every piece of 3
-to ``TEXT_KEY`` letters of each of its words, and has a key when it has all of the key's pieces. An
+as ``text_key``: the form, or the pieces of ``TEXT_KEY`` letters that cover it; a notice offers every
+piece of 3 to ``TEXT_KEY`` letters of each of its words, and has a key when it has all of its pieces. An
 alert with nothing indexable (short words only, a field added later) is checked against every notice
 (``any``).
 
@@ -144,9 +144,13 @@ def _buyer_forms(identifier: str) -> list[str]:
 
 
 def text_key(form: str) -> str:
-    """The text key of an inner form: the form itself when it has at most ``TEXT_KEY`` letters, else its
-    first and its last ``TEXT_KEY`` letters (both inside one word of a notice that has the form)."""
-    return form if len(form) <= TEXT_KEY else f"{form[:TEXT_KEY]} {form[-TEXT_KEY:]}"
+    """The text key of an inner form: the form itself when it has at most ``TEXT_KEY`` letters, else the
+    pieces of ``TEXT_KEY`` letters that cover it (every fifth letter on, and its last ``TEXT_KEY``; at
+    most six), space-separated: all of them are inside one word of a notice that has the form."""
+    if len(form) <= TEXT_KEY:
+        return form
+    starts = [*range(0, len(form) - TEXT_KEY, TEXT_KEY)][:5] + [len(form) - TEXT_KEY]
+    return " ".join(form[i : i + TEXT_KEY] for i in starts)
 
 
 def text_key_pieces(key: str) -> tuple[str, ...]:

@@ -240,7 +240,7 @@ def candidates(notices: dict[int, _Notice]) -> dict[int, list[_Candidate]]:
     """The active alerts worth checking per notice, from the index (``AlertKey``), read with raw SQL
     (Django prepares each value of an IN list one by one): the keys of every kind but ``text`` that the
     batch's notices have, 900 a query, and every ``text`` key (a notice offers a thousand pieces of its
-    words; a key of two pieces needs both)."""
+    words; a key of several pieces needs them all)."""
     wanted: dict[str, set[str]] = defaultdict(set)
     for notice in notices.values():
         for kind, values in notice.keys.items():
@@ -260,18 +260,18 @@ def candidates(notices: dict[int, _Notice]) -> dict[int, list[_Candidate]]:
                 for value, *row in cursor.fetchall():
                     keyed.setdefault(value, []).append(_Candidate(*row))
         cursor.execute(select, [Alert.Status.ACTIVE, "text"])
-        by_first: dict[str, dict[str, list[_Candidate]]] = {}  # first piece -> last piece or "" -> alerts
+        by_first: dict[str, dict[tuple, list[_Candidate]]] = {}  # first piece -> other pieces -> alerts
         for value, *row in cursor.fetchall():
-            first, *last = alerts.text_key_pieces(value)
-            by_first.setdefault(first, {}).setdefault(last[0] if last else "", []).append(_Candidate(*row))
+            first, *others = alerts.text_key_pieces(value)
+            by_first.setdefault(first, {}).setdefault(tuple(others), []).append(_Candidate(*row))
     result = {}
     for pk, notice in notices.items():
         ids: dict[int, _Candidate] = {}
         for kind, values in notice.keys.items():
             if kind == "text":
                 for first in values & by_first.keys():
-                    for last, keyed in by_first[first].items():
-                        if not last or last in values:
+                    for others, keyed in by_first[first].items():
+                        if all(piece in values for piece in others):
                             for candidate in keyed:
                                 ids[candidate.id] = candidate
                 continue
