@@ -9,14 +9,14 @@ gets a CPV code drawn from the 9,454 codes of the eForms SDK's CPV list, a title
 Finnish name and a town, a description of 30 words drawn (Zipf) from the words of all the Finnish CPV
 names, one of 4,000 buyers (valid Y-tunnus), published today, closing in 10-60 days. The alerts are a
 mix seeded by those notices, so every alert matches at least one notice: a CPV prefix of 6-8 digits
-(30 %), a buyer (20 %), the notice's word of least reach when it reaches at most 15 notices (a word
-reaches every notice with a word that begins with its stem), else its CPV code (20 %), such a word (at
-most 40 notices) and a 2-digit CPV division, else a 7-digit prefix (15 %), a buyer and a 3-digit CPV
-group (10 %), a 5-digit CPV prefix and the notice type (5 %); all daily at 7.00, 80 % Finnish, 15 %
-Swedish, 5 % English, one address each. That came to about six notices an alert over the 20,000 (a year
-of Finnish notices) and 31 alerts a notice on SQLite, 36 on PostgreSQL. (A first mix whose words were
-merely the rarest of a notice gave some alerts thousands of notices and 110 alerts a notice: see
-bench/README.md.)
+(30 %), a buyer (20 %), the notice's word of least reach when it reaches at most 15 notices (``reach``:
+the notices whose words contain one of its inner forms, as the list's search finds words since issue
+15), else its CPV code (20 %), such a word (at most 40 notices) and a 2-digit CPV division, else a
+7-digit prefix (15 %), a buyer and a 3-digit CPV group (10 %), a 5-digit CPV prefix and the notice type
+(5 %); all daily at 7.00, 80 % Finnish, 15 % Swedish, 5 % English, one address each. (A first mix whose
+words were merely the rarest of a notice gave some alerts thousands of notices and 110 alerts a notice;
+one whose reach still counted only words beginning with the stem, after the search had begun to find
+words inside compounds, 83 alerts a notice: see bench/README.md.)
 
 Phases, each in its own process and database (a fresh SQLite file, or a fresh database on the
 PostgreSQL server ``DATABASE_URL`` names):
@@ -128,24 +128,36 @@ def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;")
 
 
+def reach(meta: list[dict], most: int = 40) -> dict[str, int]:
+    """How many notices each word of the notices finds with the list's search (counted up to ``most`` + 1):
+    a notice whose words contain one of the word's inner forms (``notices.search.inner_forms``: the word
+    or its Finnish or Swedish stem, three letters or more), so "koulu" finds "alakoulun" too."""
+    from notices.search import inner_forms
+
+    holders: dict[str, set[int]] = {}  # word -> the notices that have it
+    for n, m in enumerate(meta):
+        for w in {x.casefold() for x in WORD.findall(m["title"])} | set(m["words"]):
+            holders.setdefault(w, set()).add(n)
+    by_trigram: dict[str, set[str]] = {}
+    for w in holders:
+        for i in range(len(w) - 2):
+            by_trigram.setdefault(w[i : i + 3], set()).add(w)
+    found: dict[str, int] = {}
+    for w in holders:
+        notices: set[int] = set()
+        for form in inner_forms(w):
+            for other in by_trigram.get(form[:3], ()):
+                if form in other:
+                    notices |= holders[other]
+                    if len(notices) > most:
+                        break
+        found[w] = min(len(notices), most + 1)
+    return found
+
+
 def alert_mix(meta: list[dict], count: int, notice_type: str, seed: int = 61) -> list[dict]:
     rng = random.Random(seed)
-    exact: dict[str, int] = {}
-    for m in meta:
-        for w in {x.casefold() for x in WORD.findall(m["title"])} | set(m["words"]):
-            exact[w] = exact.get(w, 0) + 1
-    # The search finds a word as the beginning of longer ones ("työhönsijoitus" finds
-    # "työhönsijoituspalvelut"): a word's reach is every word that begins with its stem.
-    vocabulary = sorted(exact)
-    frequency: dict[str, int] = {}
-    for w in vocabulary:
-        stem = w[:-2] if len(w) >= 6 else w
-        i = bisect.bisect_left(vocabulary, stem)
-        total = 0
-        while i < len(vocabulary) and vocabulary[i].startswith(stem):
-            total += exact[vocabulary[i]]
-            i += 1
-        frequency[w] = total
+    frequency = reach(meta)
     mix = []
     for n in range(count):
         m = rng.choice(meta)
@@ -435,6 +447,9 @@ def main() -> int:
         started = time.perf_counter()
         meta = generate(args.count, workdir / "notices")
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+        import django
+
+        django.setup()  # the mix asks notices.search what a word finds (no database is touched)
         from notices.readers import eforms
 
         notice_type = eforms.read((workdir / "notices" / "000" / "000000.xml").read_bytes())[0].notice_type

@@ -40,6 +40,10 @@ along the list's index, cheap checks first; on SQLite the text check is ``text_m
 over the notice's columns (probing FTS5 for one notice costs about 1 ms), and it is counted by walking its
 own index (a ``Driver``) until the cap. The broad verdict of such a search is kept for ``BROAD_FOR``
 seconds per process (finding it costs reading 5,000 matches).
+
+**One notice checked in Python** (the last section: ``notice_check``, ``notice_facts``): the same filters
+as a test of one notice's facts, for alerts (thousands of saved searches against each new notice); it
+says True or False only where it decides exactly what the SQL decides, else None (ask ``notices()``).
 """
 
 from __future__ import annotations
@@ -62,8 +66,9 @@ import snowballstemmer
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, TextField
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from stdnum.fi import ytunnus as fi_ytunnus
 
 from notices import codes, postings
@@ -289,12 +294,23 @@ def text_match(title, titles, descriptions, spec: str) -> int:
     for forms in inner:
         if all(form.isascii() for form in forms) and not any(form in raw for form in forms):
             return 0
-    text = " ".join([title or "", " ".join(_texts(titles)), " ".join(_texts(descriptions))]).lower()
+    return _words_in(_plain_text(title, titles, descriptions).lower(), inner, short, phrases)
+
+
+def _plain_text(title, titles, descriptions) -> str:
+    """The text searched: the title, every title and every description (the JSON columns as stored)."""
+    return " ".join([title or "", " ".join(_texts(titles)), " ".join(_texts(descriptions))])
+
+
+def _words_in(text: str, inner, short, phrases, tokens: list[str] | None = None) -> int:
+    """1 when the lower-cased ``text`` has every word and phrase of a parsed spec (``_spec``), else 0.
+    ``tokens``: its folded words, when the caller has them already."""
     for forms in inner:
         if not any(form in text for form in forms):
             return 0
     if short or phrases:
-        tokens = _WORD.findall(_fold(text))
+        if tokens is None:
+            tokens = _WORD.findall(_fold(text))
         for forms in short:
             if not any(t.startswith(f) for t in tokens for f in forms):
                 return 0
@@ -501,8 +517,13 @@ def cpv_range(prefix: str) -> tuple[str, str | None]:
     return low, high
 
 
+def _code_bounds(prefix: str) -> tuple[str, str | None]:
+    """[low, high) of the codes under ``prefix``: a CPV prefix (digits) or a NUTS one."""
+    return cpv_range(prefix) if prefix.isdigit() else (prefix, prefix + "\U0010ffff")
+
+
 def _code_rows(model, prefix: str) -> QuerySet:
-    low, high = cpv_range(prefix) if prefix.isdigit() else (prefix, prefix + "\U0010ffff")
+    low, high = _code_bounds(prefix)
     rows = model.objects.filter(code__gte=low)
     if high is not None:
         rows = rows.filter(code__lt=high)
@@ -547,17 +568,37 @@ def cpv_condition(prefix: str, field: str = "pk"):
     return _code_condition(NoticeCpv, prefix, field).expression
 
 
-def buyers_for(identifier: str) -> QuerySet:
-    """Buyers that an identifier, in any written form, names (0206714-5, FI02067145, 2067145-...)."""
-    query = Q(value=identifier.strip()) | Q(as_written=identifier.strip())
+class BuyerForms(NamedTuple):
+    """The identifier rows an identifier names: ``value`` or ``as_written`` equal to ``text``, or one of
+    the ``(scheme, value)`` pairs."""
+
+    text: str
+    pairs: frozenset[tuple[str, str]]
+
+    def names(self, scheme: str, value: str, as_written: str) -> bool:
+        return value == self.text or as_written == self.text or (scheme, value) in self.pairs
+
+
+def buyer_forms(identifier: str) -> BuyerForms:
+    """What ``buyers_for`` looks for, for a given identifier in any written form."""
+    pairs = set()
     # As written, then read as Finnish (02067145 is a Y-tunnus without its dash in a Finnish tracker).
     for found in (identify(identifier), identify(identifier, "FI")):
         if found is not None and found.scheme:
-            query |= Q(scheme=found.scheme, value=found.id)
+            pairs.add((found.scheme, found.id))
     scheme, sep, value = identifier.partition(":")
     if sep and scheme and value:  # "FI-PRO:0206714-5"
         inner = identify(value, scheme=scheme)
-        query |= Q(scheme=scheme, value=inner.id if inner else value)
+        pairs.add((scheme, inner.id if inner else value))
+    return BuyerForms(identifier.strip(), frozenset(pairs))
+
+
+def buyers_for(identifier: str) -> QuerySet:
+    """Buyers that an identifier, in any written form, names (0206714-5, FI02067145, 2067145-...)."""
+    forms = buyer_forms(identifier)
+    query = Q(value=forms.text) | Q(as_written=forms.text)
+    for scheme, value in sorted(forms.pairs):
+        query |= Q(scheme=scheme, value=value)
     return Buyer.objects.filter(pk__in=BuyerIdentifier.objects.filter(query).values("buyer_id"))
 
 
@@ -1431,3 +1472,242 @@ __all__ = [
     "InvalidFilters",
     "Words",
 ]
+
+
+# === One notice checked in Python (issue 16: alerts) ======================================================
+#
+# ``notice_check(filters)`` is ``conditions(filters)`` said once more, as a test of one notice's facts
+# (``notice_facts``) in Python, for callers that test many saved searches against a few new notices
+# (``scheduler.matching``): asking the database costs a query per filter set. It answers True or False
+# only where it decides exactly what the SQL decides, and None ("undecided": ask ``notices()``) otherwise:
+#
+# - words of three letters or more: a substring of the lower-cased text, any of ``inner_forms`` (SQLite:
+#   the text ``text_match`` builds; PostgreSQL: the stored ``search_text`` column itself, which its LIKE
+#   reads). Shorter words: on SQLite as ``text_match`` (unicode61's rule); on PostgreSQL the tsvector
+#   decides them, which Python does not mirror: undecided. Phrases: undecided on both (SQLite's FTS5
+#   table keeps the title and the body apart, so a phrase never spans them there, while ``text_match``,
+#   the probe of a broad search, reads them as one text).
+# - cpv / region: a code of the notice's rows in [low, high) (``_code_bounds``); a NUTS prefix on a
+#   PostgreSQL database whose collation is not code-point order: undecided.
+# - buyer: an identifier row of the notice's buyers that ``buyer_forms`` names (what ``buyers_for`` asks
+#   the database for); buyer_id, country (a buyer's), source, notice_type, procedure_type, language,
+#   subtype ("national", "eu" or one), value_min/value_max (whole numbers) on estimated_value,
+#   deadline_after/before on active closing deadlines within the gate's years.
+# - a value of an unexpected type, and any filter this section does not know (one added to ``Filters``
+#   later): undecided. ``status`` and ``sort`` are not conditions (as in ``conditions``).
+#
+# tests/alerts/test_property.py holds this to ``notices()`` over the corpus on SQLite and PostgreSQL.
+
+_CHECKED = frozenset({
+    "q", "status", "sort", "deadline_after", "deadline_before", "cpv", "buyer", "country", "source",
+    "notice_type", "buyer_id", "region", "subtype", "procedure_type", "value_min", "value_max", "language",
+})
+
+
+@dataclass(eq=False, slots=True)
+class NoticeFacts:
+    """What ``notice_check`` needs of one notice, as the database holds it."""
+
+    id: int
+    text: str  # lower-cased as the database's word search sees it
+    cpv: tuple[str, ...]  # its NoticeCpv codes
+    regions: tuple[str, ...]  # its NoticeRegion codes
+    buyers: frozenset[int]
+    identifiers: tuple[tuple[str, str, str], ...]  # its buyers' (scheme, value, as_written)
+    countries: frozenset[str]  # its buyers' countries
+    source: str
+    notice_type: str
+    subtype: str
+    procedure_type: str
+    language: str
+    estimated_value: object  # as the database returns it, or None
+    status: str
+    closes_at: dt.datetime | None
+    closing: tuple[dt.datetime, ...]  # active tender and participation deadlines
+    folded: list[str] | None = None  # folded words of ``text`` (unicode61's), made when first needed
+
+    def words(self) -> list[str]:
+        if self.folded is None:
+            self.folded = _WORD.findall(_fold(self.text))
+        return self.folded
+
+
+def notice_facts(ids) -> dict[int, NoticeFacts]:
+    """The facts of these notices (a few queries per 900 notices), by id; a missing id is left out."""
+    postgres = connection.vendor == "postgresql"
+    found: dict[int, NoticeFacts] = {}
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        rows = Notice.objects.filter(pk__in=chunk)
+        if postgres:
+            rows = rows.annotate(_text=RawSQL(f"{_PG_TEXT}", ()))
+            columns = ("_text",)
+        else:
+            columns = ("title", "_titles", "_descriptions")
+            rows = rows.annotate(_titles=Cast("titles", TextField()), _descriptions=Cast("descriptions", TextField()))
+        lists: dict[str, dict[int, list]] = {"cpv": {}, "regions": {}, "buyers": {}, "countries": {}, "closing": {}}
+        for name, model in (("cpv", NoticeCpv), ("regions", NoticeRegion)):
+            for notice_id, code in model.objects.filter(notice_id__in=chunk).values_list("notice_id", "code"):
+                lists[name].setdefault(notice_id, []).append(code)
+        for notice_id, buyer_id, country in Notice.buyers.through.objects.filter(notice_id__in=chunk).values_list(
+            "notice_id", "buyer_id", "buyer__country"
+        ):
+            lists["buyers"].setdefault(notice_id, []).append(buyer_id)
+            lists["countries"].setdefault(notice_id, []).append(country)
+        identifiers: dict[int, list] = {}
+        buyer_ids = sorted({b for bs in lists["buyers"].values() for b in bs})
+        for part in range(0, len(buyer_ids), 900):
+            for buyer_id, *row in BuyerIdentifier.objects.filter(buyer_id__in=buyer_ids[part : part + 900]).values_list(
+                "buyer_id", "scheme", "value", "as_written"
+            ):
+                identifiers.setdefault(buyer_id, []).append(tuple(row))
+        for notice_id, at in Deadline.objects.filter(
+            notice_id__in=chunk, active=True, kind__in=CLOSING_KINDS
+        ).values_list("notice_id", "at"):
+            lists["closing"].setdefault(notice_id, []).append(at)
+        for row in rows.values_list(
+            "id", "source", "notice_type", "subtype", "procedure_type", "language", "estimated_value", "status",
+            "closes_at", *columns,
+        ):
+            pk = row[0]
+            text = row[9] if postgres else _plain_text(*row[9:]).lower()
+            found[pk] = NoticeFacts(
+                pk, text or "", tuple(lists["cpv"].get(pk, ())), tuple(lists["regions"].get(pk, ())),
+                frozenset(lists["buyers"].get(pk, ())),
+                tuple(i for b in lists["buyers"].get(pk, ()) for i in identifiers.get(b, ())),
+                frozenset(lists["countries"].get(pk, ())), *row[1:9],
+                tuple(lists["closing"].get(pk, ())),
+            )
+    return found
+
+
+_code_point_order: dict[tuple, bool] = {}
+
+
+def _codes_in_code_point_order() -> bool:
+    """Whether the database compares text in code-point order (SQLite; PostgreSQL with a C collation)."""
+    if connection.vendor != "postgresql":
+        return True
+    key = (connection.alias, connection.settings_dict.get("NAME"))
+    if key not in _code_point_order:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+            collate = cursor.fetchone()[0]
+        _code_point_order[key] = collate in ("C", "POSIX", "C.UTF-8", "C.utf8")
+    return _code_point_order[key]
+
+
+@lru_cache(maxsize=1)
+def _unchecked() -> tuple[str, ...]:
+    """Filters' fields this section does not know (a filter added later): undecided when set."""
+    return tuple(f.name for f in dataclasses.fields(Filters) if f.name not in _CHECKED)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _aware(value) -> bool:
+    return isinstance(value, dt.datetime) and value.utcoffset() is not None
+
+
+def notice_check(filters: Filters):
+    """A function of ``NoticeFacts``: True when ``notices(filters)`` holds the notice, False when it does
+    not, None when this cannot tell (see the section's comment). It depends on the filters alone, so it
+    may be kept and used for any number of notices."""
+    if any(getattr(filters, name) not in (None, "") for name in _unchecked()):
+        return lambda facts: None
+    tests = []  # each: facts -> bool | None, cheapest first
+    undecided = False
+
+    def equal(name: str, value):
+        if not isinstance(value, str):
+            return lambda facts: None
+        return lambda facts: getattr(facts, name) == value
+
+    for name in ("source", "notice_type", "procedure_type", "language"):
+        value = getattr(filters, name)
+        if value:
+            tests.append(equal(name, value))
+    subtype = filters.subtype
+    if subtype == "national":
+        tests.append(lambda facts: facts.subtype in NATIONAL_SUBTYPES)
+    elif subtype == "eu":
+        tests.append(lambda facts: facts.subtype not in (*NATIONAL_SUBTYPES, "") and facts.source != "fi-web")
+    elif subtype:
+        tests.append(equal("subtype", subtype))
+    for name, at_least in (("value_min", True), ("value_max", False)):
+        value = getattr(filters, name)
+        if value is None:
+            continue
+        if not _is_int(value):
+            undecided = True
+        elif at_least:
+            tests.append(lambda facts, v=value: facts.estimated_value is not None and facts.estimated_value >= v)
+        else:
+            tests.append(lambda facts, v=value: facts.estimated_value is not None and facts.estimated_value <= v)
+    if filters.buyer_id is not None:
+        if _is_int(filters.buyer_id):
+            tests.append(lambda facts, b=filters.buyer_id: b in facts.buyers)
+        else:
+            undecided = True
+    if filters.country:
+        if isinstance(filters.country, str):
+            country = filters.country.upper()
+            tests.append(lambda facts: country in facts.countries)
+        else:
+            undecided = True
+    for name, attribute in (("cpv", "cpv"), ("region", "regions")):
+        prefix = getattr(filters, name)
+        if not prefix:
+            continue
+        if not isinstance(prefix, str) or not (prefix.isdigit() or _codes_in_code_point_order()):
+            undecided = True
+            continue
+        low, high = _code_bounds(prefix)
+        tests.append(lambda facts, a=attribute, low=low, high=high: any(
+            low <= code and (high is None or code < high) for code in getattr(facts, a)
+        ))
+    if filters.buyer and isinstance(filters.buyer, str) and filters.buyer.strip():
+        forms = buyer_forms(filters.buyer)
+        tests.append(lambda facts: any(forms.names(*row) for row in facts.identifiers))
+    elif filters.buyer and not isinstance(filters.buyer, str):
+        undecided = True
+    if filters.deadline_after or filters.deadline_before:
+        after, before = filters.deadline_after or EARLIEST, filters.deadline_before or LATEST
+        if _aware(after) and _aware(before):
+            after, before = max(after, EARLIEST), min(before, LATEST)
+            tests.append(lambda facts: any(after <= at < before for at in facts.closing))
+        else:
+            undecided = True
+    if filters.q and isinstance(filters.q, str) and filters.q.strip():
+        words = parse_words(filters.q.strip())
+        if words:
+            inner, short, phrases = _spec(_match_spec(words))
+            if connection.vendor == "postgresql" and short:
+                undecided, short = True, ()
+            undecided = undecided or bool(phrases)
+            if short:
+                tests.append(lambda facts: bool(_words_in(facts.text, inner, short, (), facts.words())))
+            else:
+                tests.append(lambda facts: bool(_words_in(facts.text, inner, (), ())))
+    elif filters.q and not isinstance(filters.q, str):
+        undecided = True
+    tests = tuple(tests)
+    decided = None if undecided else True
+
+    def check(facts: NoticeFacts) -> bool | None:
+        verdict = decided
+        for test in tests:
+            result = test(facts)
+            if result is None:
+                verdict = None
+            elif not result:
+                return False
+        return verdict
+
+    return check
+
+
+__all__ += ["BuyerForms", "NoticeFacts", "buyer_forms", "notice_check", "notice_facts"]

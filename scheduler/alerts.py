@@ -5,23 +5,24 @@ digest schedule).
 **What an alert is.** ``filters`` are ``notices.search.Filters`` field names with their values: whatever
 the home page or ``GET /api/notices`` accepts, except the status, the order, paging and the closing-date
 window (``EXCLUDED``), which are about a list seen now, not about notices still to come. A field added to
-``Filters`` later works in alerts without a change here. "Matches" has one definition: a notice matches an
-alert when ``search.notices(Filters(**alert.filters))`` contains it (``scheduler.matching`` confirms every
-candidate that way).
+``Filters`` later works in alerts without a change here. "Matches" has one definition, in
+``notices.search``: a notice matches an alert when ``search.notices(Filters(**alert.filters))`` contains
+it; ``scheduler.matching`` asks ``search.notice_check`` (the same rule over one notice's facts, in
+Python) and the search itself where that check cannot tell.
 
 **The index** (``index``, ``notice_keys``) only finds the alerts worth that check, so it may say "maybe"
 too often but never "no" for a match. An alert is indexed by the keys of its most selective filter (a
-buyer, a long CPV prefix, a word...) in ``AlertKey``; its ``requirements`` list every indexable filter as
-the keys one of which a notice must have. Keys: ``cpv`` every prefix of each code (procedure and lots);
-``buyer`` a buyer's id and each written form of its identifiers, and for an alert the forms
-``search.buyers_for`` accepts plus the ids of the buyers it finds now; ``country``, ``type`` (notice
-type), ``source``; ``word`` for ``q``: every word must match and a word matches a notice word that begins
-with its stem (PostgreSQL's Finnish and Swedish stems, or the word as a prefix; SQLite's shortened word as
-a prefix), so a notice word must begin with the shortest of those stems, less one letter for safety. The
-index key of a word is its first ``WORD_KEY`` letters of that; a notice gives the first 1..``WORD_KEY``
-letters of each of its words. Letters are compared case- and accent-folded. A filter the index does not
-know (a field added later) narrows nothing: such an alert is checked against every notice its other
-filters let through (``any`` when none does).
+buyer, a long CPV prefix, a word...) in ``AlertKey``; its ``requirements`` (shown in the admin) list
+every indexable filter as the keys one of which a notice must have. Keys: ``cpv`` and ``region`` every
+prefix of each code; ``buyer`` a buyer's id and each written form of its identifiers, and for an alert
+the forms ``search.buyers_for`` accepts plus the ids of the buyers it finds now; ``country``, ``type``
+(notice type), ``source``; ``text`` for ``q``: a word of three letters or more matches when one of its
+inner forms (``search.inner_forms``) is inside the lower-cased text, so inside one of its words (a form
+is letters and digits only). The alert's keys are those forms (of its word with the longest ones), each
+as ``text_key``: the form, or the pieces of ``TEXT_KEY`` letters that cover it; a notice offers every
+piece of 3 to ``TEXT_KEY`` letters of each of its words, and has a key when it has all of its pieces. An
+alert with nothing indexable (short words only, a field added later) is checked against every notice
+(``any``).
 
 **Schedule** (``next_due``): immediately; daily at ``hour`` (Finnish time, DST included: a skipped hour
 moves forward by the gap, a repeated one is the first); weekly on ``weekday`` at ``hour``.
@@ -29,15 +30,11 @@ moves forward by the gap, a repeated one is the first); weekly on ``weekday`` at
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import datetime as dt
 import functools
 import re
-import unicodedata
-from dataclasses import dataclass
 
-import snowballstemmer
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -45,7 +42,6 @@ from django.utils.translation import gettext as _
 
 from notices import search
 from notices.errors import FieldError, Invalid, RateLimited
-from notices.readers.ids import identify
 from notices.vocab import HELSINKI, SOURCES
 from scheduler import dispatch
 from scheduler.models import PENDING, Alert, AlertKey, AlertMail, State, Subscription
@@ -56,7 +52,6 @@ UTC = dt.UTC
 EXCLUDED = frozenset(
     {"status", "sort", "order", "ordering", "deadline_after", "deadline_before", "limit", "offset", "cursor", "page"}
 )
-WORD_KEY = 5  # letters of a word's prefix used as its index key
 MAX_ALERTS_PER_ADDRESS = 100
 
 
@@ -137,50 +132,40 @@ def describe(filters: dict) -> str:
 # --- index keys ------------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)  # as notices.search splits words
-_VOWELS = set("aeiouyäöå")
-
-
-@functools.lru_cache(maxsize=100_000)
-def fold(text: str) -> str:
-    """Case- and accent-folded: 'Päivä' -> 'paiva' (prefix-preserving, letter by letter)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
-
-
-@functools.cache
-def _stemmers():
-    return snowballstemmer.stemmer("finnish"), snowballstemmer.stemmer("swedish")
-
-
-def word_prefix(word: str) -> str:
-    """What every notice word a search word can match begins with (folded); see the module docstring."""
-    word = word.casefold()
-    finnish, swedish = _stemmers()
-    candidates = [word, finnish.stemWord(word), swedish.stemWord(word)]
-    if len(word) >= 6:
-        candidates.append(word[:-2])
-    shortest = min(candidates, key=len)
-    if not word.startswith(shortest):  # a stemmer that is not a plain suffix cut: trust only its first letters
-        common = 0
-        while common < min(len(word), len(shortest)) and word[common] == shortest[common]:
-            common += 1
-        shortest = word[:common]
-    margin = shortest[:-1] if len(shortest) > 2 else shortest
-    return fold(margin) or fold(word[:1])
+TEXT_KEY = 5  # letters of a word's inner form used as its text key
 
 
 def _buyer_forms(identifier: str) -> list[str]:
     """Keys of the identifier forms ``search.buyers_for`` accepts, plus the buyers it finds now."""
-    raw = identifier.strip()
-    forms = {f"v:{raw}", f"w:{raw}"}
-    for found in (identify(raw), identify(raw, "FI")):
-        if found is not None and found.scheme:
-            forms.add(f"s:{found.scheme}:{found.id}")
-    scheme, sep, value = raw.partition(":")
-    if sep and scheme and value:
-        inner = identify(value, scheme=scheme)
-        forms.add(f"s:{scheme}:{inner.id if inner else value}")
-    forms.update(f"id:{pk}" for pk in search.buyers_for(raw).values_list("pk", flat=True)[:50])
-    return sorted(forms)
+    forms = search.buyer_forms(identifier)
+    keys = {f"v:{forms.text}", f"w:{forms.text}", *(f"s:{scheme}:{value}" for scheme, value in forms.pairs)}
+    keys.update(f"id:{pk}" for pk in search.buyers_for(identifier).values_list("pk", flat=True)[:50])
+    return sorted(keys)
+
+
+def text_key(form: str) -> str:
+    """The text key of an inner form: the form itself when it has at most ``TEXT_KEY`` letters, else the
+    pieces of ``TEXT_KEY`` letters that cover it (every fifth letter on, and its last ``TEXT_KEY``; at
+    most six), space-separated: all of them are inside one word of a notice that has the form."""
+    if len(form) <= TEXT_KEY:
+        return form
+    starts = [*range(0, len(form) - TEXT_KEY, TEXT_KEY)][:5] + [len(form) - TEXT_KEY]
+    return " ".join(form[i : i + TEXT_KEY] for i in starts)
+
+
+def text_key_pieces(key: str) -> tuple[str, ...]:
+    return tuple(key.split(" "))
+
+
+def _text_keys(q: str) -> list[str]:
+    """The text keys of the word of ``q`` whose inner forms are longest (a notice with the word has one
+    of them); [] when no word has three letters or more."""
+    best: tuple = ()
+    for word in search.parse_words(q).words:
+        forms = search.inner_forms(word)
+        if forms and (not best or (min(map(len, forms)), -len(forms)) > best[0]):
+            best = ((min(map(len, forms)), -len(forms)), sorted({text_key(f) for f in forms}))
+    return best[1] if best else []
 
 
 def index(filters: dict) -> tuple[list, tuple[str, list[str]]]:
@@ -188,97 +173,65 @@ def index(filters: dict) -> tuple[list, tuple[str, list[str]]]:
     of each), and the most selective one's ``(kind, keys)`` to store in ``AlertKey``."""
     requirements: list = []
     ranked: list[tuple[int, str, list[str]]] = []
+
+    def key(rank: int, kind: str, keys: list[str]) -> None:
+        requirements.append([kind, keys])
+        ranked.append((rank, kind, keys))
+
     for name, value in filters.items():
         if name == "cpv" and isinstance(value, str):
-            requirements.append(["cpv", [value]])
-            ranked.append((1 if len(value) >= 4 else 4 if len(value) >= 2 else 6, "cpv", [value]))
+            key(1 if len(value) >= 4 else 4 if len(value) >= 2 else 6, "cpv", [value])
+        elif name == "region" and isinstance(value, str):
+            key(4 if len(value) >= 4 else 5, "region", [value])
         elif name == "buyer" and isinstance(value, str):
-            forms = _buyer_forms(value)
-            requirements.append(["buyer", forms])
-            ranked.append((0, "buyer", forms))
+            key(0, "buyer", _buyer_forms(value))
         elif name == "buyer_id" and isinstance(value, int):
-            requirements.append(["buyer", [f"id:{value}"]])
-            ranked.append((0, "buyer", [f"id:{value}"]))
+            key(0, "buyer", [f"id:{value}"])
         elif name == "country" and isinstance(value, str):
-            requirements.append(["country", [value.upper()]])
-            ranked.append((5, "country", [value.upper()]))
+            key(5, "country", [value.upper()])
         elif name == "notice_type" and isinstance(value, str):
-            requirements.append(["type", [value]])
-            ranked.append((5, "type", [value]))
+            key(5, "type", [value])
         elif name == "source" and isinstance(value, str):
-            requirements.append(["source", [value]])
-            ranked.append((6, "source", [value]))
-        # Words are not indexed since issue 15's search: a word also matches inside compounds
-        # ("koulu" finds "alakoulun"), which no prefix of a notice's words can tell. The search itself
-        # confirms them; an alert of words alone is a candidate for every notice ("any").
+            key(6, "source", [value])
+        elif name == "q" and isinstance(value, str) and (keys := _text_keys(value.strip())):
+            shortest = min(len(k) for k in keys)
+            key(2 if shortest > TEXT_KEY else 3 if shortest >= TEXT_KEY - 1 else 5, "text", keys)
     if not ranked:
         return requirements, ("any", [""])
-    # The best rank; among words the longest prefix.
-    _rank, kind, keys = min(ranked, key=lambda r: (r[0], -max(len(k) for k in r[2])))
+    _rank, kind, keys = min(ranked, key=lambda r: r[0])
     return requirements, (kind, keys)
 
 
-@dataclass
-class NoticeKeys:
-    """What a notice offers the index: keys by kind, and its folded words (sorted) for word prefixes."""
-
-    keys: dict[str, set[str]]
-    words: list[str]
-
-    def lookups(self) -> dict[str, set[str]]:
-        """The keys to look up in ``AlertKey`` (a word's first 1..WORD_KEY letters)."""
-        found = {kind: set(values) for kind, values in self.keys.items()}
-        found["word"] = {w[:n] for w in self.words for n in range(1, min(len(w), WORD_KEY) + 1)}
-        found["any"] = {""}
-        return found
-
-    def has_word(self, prefix: str) -> bool:
-        i = bisect.bisect_left(self.words, prefix)
-        return i < len(self.words) and self.words[i].startswith(prefix)
-
-    def satisfies(self, requirements: list) -> bool:
-        for kind, keys in requirements:
-            if kind == "word":
-                if not any(self.has_word(k) for k in keys):
-                    return False
-            elif not self.keys.get(kind, set()).intersection(keys):
-                return False
-        return True
+@functools.lru_cache(maxsize=200_000)
+def _pieces(word: str) -> frozenset[str]:
+    """Every piece of 3 to ``TEXT_KEY`` letters of a word: the text keys a notice with it offers."""
+    return frozenset(
+        word[i : i + n] for n in range(search.COMPOUND_MIN, TEXT_KEY + 1) for i in range(len(word) - n + 1)
+    )
 
 
-def text_of(title: str, titles, descriptions) -> str:
-    parts = [title or ""]
-    for values in (titles, descriptions):
-        if isinstance(values, dict):
-            parts.extend(v for v in values.values() if isinstance(v, str))
-    return " ".join(parts)
-
-
-def notice_keys(*, text: str, cpv, source: str, notice_type: str, buyers: list[tuple[int, str, list]]) -> NoticeKeys:
-    """``buyers``: ``(buyer id, country, [(scheme, value, as_written)])``."""
-    codes = set()
-    for code in cpv or []:
-        code = str(code).strip()[:20]
-        codes.update(code[:n] for n in range(1, len(code) + 1))
-    buyer_keys, countries = set(), set()
-    for pk, country, identifiers in buyers:
-        buyer_keys.add(f"id:{pk}")
-        if country:
-            countries.add(country.upper())
-        for scheme, value, written in identifiers:
-            buyer_keys.update((f"v:{value}", f"w:{written}", f"s:{scheme}:{value}"))
-    words = sorted({fold(w) for w in set(_WORD.findall(text.casefold()))})
-    keys = {
-        "cpv": codes,
+def notice_keys(facts: search.NoticeFacts) -> dict[str, set[str]]:
+    """The keys a notice offers the index, by kind, from its facts (``search.notice_facts``)."""
+    codes = {"cpv": set(), "region": set()}
+    for kind, values in (("cpv", facts.cpv), ("region", facts.regions)):
+        for code in values:
+            codes[kind].update(code[:n] for n in range(1, len(code) + 1))
+    buyer_keys = {f"id:{pk}" for pk in facts.buyers}
+    for scheme, value, written in facts.identifiers:
+        buyer_keys.update((f"v:{value}", f"w:{written}", f"s:{scheme}:{value}"))
+    text = set()
+    for word in set(_WORD.findall(facts.text)):
+        text |= _pieces(word)
+    return {
+        **codes,
         "buyer": buyer_keys,
-        "country": countries,
-        "type": {notice_type or ""},
-        "source": {source or ""},
+        "country": {c.upper() for c in facts.countries if c},
+        "type": {facts.notice_type or ""},
+        "source": {facts.source or ""},
+        "text": text,
+        "any": {""},
     }
-    return NoticeKeys(keys, words)
 
-
-# --- the list's own search, compiled once per alert -------------------------------------------------------
 
 def write_keys(alert: Alert) -> None:
     """Make the alert's index rows agree with its filters and status (index rows only while active)."""

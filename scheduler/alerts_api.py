@@ -20,30 +20,21 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
-from django.http import HttpRequest
 from django.utils import timezone, translation
 from ninja import Router, Schema, Status
-from ninja.utils import check_csrf
 from pydantic import field_validator
 
-from notices.api.auth import bearer, client_ip, request_user
+from notices.api.auth import client_ip, request_user
 from notices.api.errors import ErrorOut
 from notices.api.schemas import InputSchema
 from notices.errors import NotAllowed, NotFound, Unauthorized
 from notices.vocab import LANGUAGES
 from scheduler import alerts, links
+from scheduler.api import CSRF_FAILED, check_email, check_language, csrf_failed, owned, owner_token
 from scheduler.models import Alert, AlertItem
 
 router = Router(tags=["alerts"])
 Error = ErrorOut
-
-
-def _check_language(value):
-    if value is not None and value not in LANGUAGES:
-        raise ValueError("language must be fi, sv or en")
-    return value
 
 
 class AlertIn(InputSchema):
@@ -57,19 +48,9 @@ class AlertIn(InputSchema):
     language: str | None = None
     name: str = ""
 
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value):
-        if value is None:
-            return None
-        value = value.strip()
-        try:
-            validate_email(value)
-        except DjangoValidationError:
-            raise ValueError(f"{value!r} is not an e-mail address") from None
-        return value
+    _email = field_validator("email")(classmethod(lambda cls, v: check_email(v)))
 
-    _language = field_validator("language")(classmethod(lambda cls, v: _check_language(v)))
+    _language = field_validator("language")(classmethod(lambda cls, v: check_language(v)))
 
 
 class AlertPatch(InputSchema):
@@ -82,7 +63,7 @@ class AlertPatch(InputSchema):
     language: str | None = None
     name: str | None = None
 
-    _language = field_validator("language")(classmethod(lambda cls, v: _check_language(v)))
+    _language = field_validator("language")(classmethod(lambda cls, v: check_language(v)))
 
 
 class AlertOut(Schema):
@@ -135,32 +116,7 @@ def _out(alert: Alert, token: str | None = None) -> dict:
     return data
 
 
-def _owned(request: HttpRequest, alert_id: int) -> Alert | None:
-    alert = Alert.objects.filter(pk=alert_id).first()
-    if alert is None:
-        return None
-    token = request.GET.get("token") or bearer(request)
-    if token and alert.token_matches(token):
-        return alert
-    user = request_user(request)
-    if user is not None and alert.user_id == user.pk:
-        return alert
-    return None
-
-
-def _csrf_failed(request: HttpRequest) -> bool:
-    if getattr(request, "api_token", None) is not None:
-        return False
-    return check_csrf(request) is not None
-
-
-_CSRF = "CSRF check failed: send the csrftoken cookie's value in X-CSRFToken."
 _NOT_YOURS = "No such alert (or not yours: pass its token)."
-
-
-def _by_owner_token(request: HttpRequest, alert: Alert) -> bool:
-    token = request.GET.get("token") or bearer(request)
-    return bool(token and alert.token_matches(token))
 
 
 @router.post(
@@ -170,8 +126,8 @@ def _by_owner_token(request: HttpRequest, alert: Alert) -> bool:
 )
 def create_alert(request, payload: AlertIn):
     user = request_user(request)
-    if user is not None and _csrf_failed(request):
-        raise NotAllowed(_CSRF)
+    if user is not None and csrf_failed(request):
+        raise NotAllowed(CSRF_FAILED)
     email = payload.email or (user.email if user is not None else "")
     language = payload.language
     if language is None:
@@ -197,7 +153,7 @@ def list_alerts(request):
 
 @router.get("/alerts/{alert_id}", response={200: AlertOut, 401: Error, 404: Error, 422: Error, 429: Error})
 def get_alert(request, alert_id: int):
-    alert = _owned(request, alert_id)
+    alert = owned(request, Alert, alert_id)
     if alert is None:
         raise NotFound(_NOT_YOURS)
     return Status(200, _out(alert))
@@ -207,11 +163,11 @@ def get_alert(request, alert_id: int):
     "/alerts/{alert_id}", response={200: AlertOut, 401: Error, 403: Error, 404: Error, 422: Error, 429: Error}
 )
 def patch_alert(request, alert_id: int, payload: AlertPatch):
-    alert = _owned(request, alert_id)
+    alert = owned(request, Alert, alert_id)
     if alert is None:
         raise NotFound(_NOT_YOURS)
-    if not _by_owner_token(request, alert) and _csrf_failed(request):
-        raise NotAllowed(_CSRF)
+    if not owner_token(request, alert) and csrf_failed(request):
+        raise NotAllowed(CSRF_FAILED)
     if alert.status == Alert.Status.UNSUBSCRIBED:
         raise NotFound("This alert was stopped; save the search again.")
     with translation.override("en"):
@@ -221,10 +177,10 @@ def patch_alert(request, alert_id: int, payload: AlertPatch):
 
 @router.delete("/alerts/{alert_id}", response={204: None, 401: Error, 403: Error, 404: Error, 422: Error, 429: Error})
 def delete_alert(request, alert_id: int):
-    alert = _owned(request, alert_id)
+    alert = owned(request, Alert, alert_id)
     if alert is None:
         raise NotFound(_NOT_YOURS)
-    if not _by_owner_token(request, alert) and _csrf_failed(request):
-        raise NotAllowed(_CSRF)
+    if not owner_token(request, alert) and csrf_failed(request):
+        raise NotAllowed(CSRF_FAILED)
     alerts.unsubscribe(alert)
     return Status(204, None)

@@ -45,6 +45,24 @@ router = Router(tags=["subscriptions"])
 
 
 
+def check_email(value: str | None) -> str | None:
+    """An input's e-mail address, stripped, or ValueError (shown as 422)."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        validate_email(value)
+    except DjangoValidationError:
+        raise ValueError(f"{value!r} is not an e-mail address") from None
+    return value
+
+
+def check_language(value: str | None) -> str | None:
+    if value is not None and value not in LANGUAGES:
+        raise ValueError("language must be fi, sv or en")
+    return value
+
+
 class SubscriptionIn(InputSchema):
     email: str | None = None  # required unless logged in (then the account's address is the default)
     notice: int
@@ -53,17 +71,7 @@ class SubscriptionIn(InputSchema):
     before: list[str] = list(planning.DEFAULT_BEFORE)
     language: str | None = None  # fi, sv or en; default: the request's language (Accept-Language)
 
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value):
-        if value is None:
-            return None
-        value = value.strip()
-        try:
-            validate_email(value)
-        except DjangoValidationError:
-            raise ValueError(f"{value!r} is not an e-mail address") from None
-        return value
+    _email = field_validator("email")(classmethod(lambda cls, v: check_email(v)))
 
     @field_validator("lot")
     @classmethod
@@ -91,12 +99,7 @@ class SubscriptionIn(InputSchema):
             raise ValueError(f"at most {planning.MAX_OFFSETS} durations")
         return list(dict.fromkeys(planning.parse_offset(v).text for v in value))
 
-    @field_validator("language")
-    @classmethod
-    def _language(cls, value):
-        if value is not None and value not in LANGUAGES:
-            raise ValueError("language must be fi, sv or en")
-        return value
+    _language = field_validator("language")(classmethod(lambda cls, v: check_language(v)))
 
 
 class ReminderOut(Schema):
@@ -176,31 +179,32 @@ def _out(subscription: Subscription, token: str | None = None) -> dict:
     return data
 
 
-def _bearer(request: HttpRequest) -> str | None:
-    return bearer(request)
+def owner_token(request: HttpRequest, row) -> bool:
+    """Whether the request holds the row's own token (``?token=`` or ``Authorization: Bearer``)."""
+    token = request.GET.get("token") or bearer(request)
+    return bool(token and row.token_matches(token))
 
 
-def _owned(request: HttpRequest, subscription_id: int) -> Subscription | None:
+def owned(request: HttpRequest, model, pk: int):
+    """The subscription or alert ``pk`` when the request is its owner's: the holder of its token, or the
+    user who made it (session or API token); else None, the same answer as for a row that does not exist."""
+    row = model.objects.filter(pk=pk).first()
+    if row is None or owner_token(request, row):
+        return row
     user = request_user(request)
-    subscription = Subscription.objects.filter(pk=subscription_id).first()
-    if subscription is None:
-        return None
-    token = request.GET.get("token") or _bearer(request)
-    if token and subscription.token_matches(token):
-        return subscription
-    if user is not None and subscription.user_id == user.pk:
-        return subscription
+    if user is not None and row.user_id == user.pk:
+        return row
     return None
 
 
-def _csrf_failed(request: HttpRequest) -> bool:
+def csrf_failed(request: HttpRequest) -> bool:
     """A logged-in browser session must prove the request came from our pages (token owners need not)."""
     if getattr(request, "api_token", None) is not None:
         return False  # authenticated by an API token in a header: no cookie, no CSRF
     return check_csrf(request) is not None
 
 
-_CSRF = "CSRF check failed: send the csrftoken cookie's value in X-CSRFToken."
+CSRF_FAILED = "CSRF check failed: send the csrftoken cookie's value in X-CSRFToken."
 _NOT_YOURS = "No such subscription (or not yours: pass its token)."
 
 
@@ -212,8 +216,8 @@ _NOT_YOURS = "No such subscription (or not yours: pass its token)."
 def create_subscription(request, payload: SubscriptionIn):
     now = timezone.now()
     user = request_user(request)
-    if user is not None and _csrf_failed(request):
-        raise NotAllowed(_CSRF)
+    if user is not None and csrf_failed(request):
+        raise NotAllowed(CSRF_FAILED)
     notice = Notice.objects.filter(pk=payload.notice).first()
     if notice is None:
         raise NotFound(f"There is no notice {payload.notice}.")
@@ -252,7 +256,7 @@ def list_subscriptions(request):
 
 @router.get("/subscriptions/{subscription_id}", response={200: SubscriptionOut, 401: Error, 404: Error, 422: Error, 429: Error})
 def get_subscription(request, subscription_id: int):
-    subscription = _owned(request, subscription_id)
+    subscription = owned(request, Subscription, subscription_id)
     if subscription is None:
         raise NotFound(_NOT_YOURS)
     return Status(200, _out(subscription))
@@ -263,11 +267,10 @@ def get_subscription(request, subscription_id: int):
     response={204: None, 401: Error, 403: Error, 404: Error, 422: Error, 429: Error},
 )
 def delete_subscription(request, subscription_id: int):
-    subscription = _owned(request, subscription_id)
+    subscription = owned(request, Subscription, subscription_id)
     if subscription is None:
         raise NotFound(_NOT_YOURS)
-    token = request.GET.get("token") or _bearer(request)
-    if not (token and subscription.token_matches(token)) and _csrf_failed(request):
-        raise NotAllowed(_CSRF)
+    if not owner_token(request, subscription) and csrf_failed(request):
+        raise NotAllowed(CSRF_FAILED)
     planning.unsubscribe(subscription)
     return Status(204, None)

@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 # Stand for the subscriber's own links in bodies rendered once for many (they survive escaping).
 LINK_PLACEHOLDER = "UNSUBSCRIBE-LINK-7f3c1e9a5b"
 REMINDERS_PLACEHOLDER = "REMINDERS-LINK-2d8e4b6c1f"
+ADDRESS_PLACEHOLDER = "ADDRESS-LINK-7a1c9e3b5d"
 
 
 class MailCache:
@@ -156,6 +157,7 @@ class Builder:
             "notice_url": notice_url(notice.pk),
             "unsubscribe_url": links.unsubscribe_url(subscription.pk),
             "reminders_url": links.reminders_url(subscription.pk),
+            "address_url": links.address_url(subscription.email),  # every reminder and alert of the address
             "site_url": settings.SITE_URL,
         }
 
@@ -167,7 +169,8 @@ class Builder:
                 render_to_string(f"emails/{template}.txt", context),
                 render_to_string(f"emails/{template}.html", context),
             )
-        own = {"unsubscribe_url": LINK_PLACEHOLDER, "reminders_url": REMINDERS_PLACEHOLDER}
+        own = {"unsubscribe_url": LINK_PLACEHOLDER, "reminders_url": REMINDERS_PLACEHOLDER,
+               "address_url": ADDRESS_PLACEHOLDER}
         text, html = self.cache.get(
             self.cache.bodies, (template, key), lambda: self._bodies(template, {**context, **own})
         )

@@ -7,10 +7,12 @@
    claims a batch of changes with a conditional UPDATE (a lease of ``ALERTS_MATCH_LEASE`` seconds, like the
    mail queue), and in one transaction writes what they mean and deletes them:
 
-   * **new matches**: the notice's keys find candidate alerts in the index (``AlertKey``), each candidate's
-     ``requirements`` are checked against the notice (``scheduler.alerts``), and each survivor is
-     confirmed by the list's own search: ``notices.search.notices(Filters(**alert.filters))`` restricted
-     to the batch's candidate notices, one query per distinct filter set and batch. A confirmed match is
+   * **new matches**: the notices' facts are read once (``notices.search.notice_facts``); their keys
+     find candidate alerts in the index (``AlertKey``, ``scheduler.alerts``); each candidate is tested by
+     ``notices.search.notice_check`` (the list's own filters over one notice, in Python, compiled once
+     per filter set and kept: ``Checks``), and what that check cannot tell (a phrase; PostgreSQL's short
+     words) is confirmed by the list's own search: ``notices.search.notices(Filters(**alert.filters))``
+     restricted to the batch's candidate notices, one query per distinct filter set and batch. A match is
      announced (an ``AlertItem`` of kind ``new``) when the alert was confirmed before the notice was
      stored or changed, the notice was published at most ``ALERTS_MAX_AGE_DAYS`` before (a backfill of
      old notices announces nothing), and it is neither cancelled nor closed;
@@ -38,6 +40,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
@@ -45,9 +48,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from notices import search
-from notices.models import Buyer, BuyerIdentifier, Lot, Notice
+from notices.models import Lot, Notice
 from scheduler import alerts
-from scheduler.models import PENDING, Alert, AlertChange, AlertItem, AlertKey, AlertMail
+from scheduler.models import PENDING, Alert, AlertChange, AlertItem, AlertKey, AlertMail, State
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +117,50 @@ class _Notice:
     published: dt.datetime | None
     created: dt.datetime
     closes_at: dt.datetime | None
-    keys: alerts.NoticeKeys | None = None
+    facts: search.NoticeFacts
+    keys: dict[str, set[str]] = field(default_factory=dict)
     lots: set = field(default_factory=set)
+
+
+class Checks(dict):
+    """``search.notice_check`` of each filter set seen, by its stored JSON text (a check depends on the
+    filters alone, so it is kept across batches)."""
+
+    LIMIT = 200_000
+
+    def of(self, text: str):
+        check = self.get(text)
+        if check is None:
+            if len(self) >= self.LIMIT:
+                self.clear()
+            check = self[text] = search.notice_check(alerts.as_filters(json.loads(text)))
+        return check
+
+
+class _Candidate(NamedTuple):
+    id: int
+    filters: str  # as stored (JSON text): the key of its compiled check
+    confirmed_at: object  # as the database gives it (``confirmed_at()``)
+
+    def confirmed(self) -> dt.datetime | None:
+        return _instant(self.confirmed_at)
+
+
+@functools.lru_cache(maxsize=4096)
+def _instant(value) -> dt.datetime | None:
+    """An instant read by raw SQL as Django gives it (SQLite gives naive UTC, PostgreSQL aware)."""
+    convert = getattr(connection.ops, "convert_datetimefield_value", None)
+    return value if value is None or convert is None else convert(value, None, connection)
+
+
+class _Item(NamedTuple):
+    """An ``AlertItem`` to write (a plain tuple: thousands are made a batch)."""
+
+    alert_id: int
+    notice_id: int
+    kind: str
+    change_id: int
+    payload: dict | None = None
 
 
 class Matcher:
@@ -126,6 +171,7 @@ class Matcher:
         self.lease = lease if lease is not None else settings.ALERTS_MATCH_LEASE
         self.stop = stop or threading.Event()
         self._batches = 0
+        self.checks = Checks()
 
     def run_once(self, now: dt.datetime | None = None) -> MatchStats:
         """Match every queued change (batch after batch) until none is left or told to stop."""
@@ -155,7 +201,7 @@ class Matcher:
     def process(self, token: str, rows: list[AlertChange], now: dt.datetime, stats: MatchStats) -> None:
         # Reading and asking the search happen before the write transaction, so the writer (SQLite: one at
         # a time) waits only for the short write; items are unique, so nothing read here is written twice.
-        items, announced, changed, queries = find(rows, now)
+        items, announced, changed, queries = find(rows, now, self.checks)
         with transaction.atomic():
             write(items, now)
             # Done: gone from the queue in the transaction that wrote what they meant (only if still ours).
@@ -170,36 +216,18 @@ class Matcher:
 
 
 def _load_notices(ids: list[int]) -> dict[int, _Notice]:
+    """The notices with their facts (``search.notice_facts``), index keys and lots."""
+    facts = search.notice_facts(ids)
     notices: dict[int, _Notice] = {}
-    texts = {}
-    for chunk in _chunks(ids):
-        for row in Notice.objects.filter(pk__in=chunk).values_list(
-            "id", "status", "published_at", "created_at", "closes_at", "title", "titles", "descriptions",
-            "all_cpv", "source", "notice_type",
-        ):
-            pk, status, published, created, closes, title, titles, descriptions, cpv, source, kind = row
-            notices[pk] = _Notice(pk, status, published, created, closes)
-            texts[pk] = (alerts.text_of(title, titles, descriptions), cpv, source, kind)
-    through = Notice.buyers.through.objects
-    by_notice = defaultdict(list)
-    for chunk in _chunks(list(notices)):
-        for notice_id, buyer_id in through.filter(notice_id__in=chunk).values_list("notice_id", "buyer_id"):
-            by_notice[notice_id].append(buyer_id)
-    buyer_ids = sorted({b for bs in by_notice.values() for b in bs})
-    countries, identifiers = {}, defaultdict(list)
-    for chunk in _chunks(buyer_ids):
-        countries.update(Buyer.objects.filter(pk__in=chunk).values_list("id", "country"))
-        for buyer_id, scheme, value, written in BuyerIdentifier.objects.filter(buyer_id__in=chunk).values_list(
-            "buyer_id", "scheme", "value", "as_written"
-        ):
-            identifiers[buyer_id].append((scheme, value, written))
+    for chunk in _chunks(sorted(facts)):
+        for pk, published, created in Notice.objects.filter(pk__in=chunk).values_list("id", "published_at", "created_at"):
+            f = facts[pk]
+            notices[pk] = _Notice(pk, f.status, published, created, f.closes_at, f)
     for chunk in _chunks(list(notices)):
         for notice_id, lot_id in Lot.objects.filter(notice_id__in=chunk).values_list("notice_id", "lot_id"):
             notices[notice_id].lots.add(lot_id)
-    for pk, notice in notices.items():
-        text, cpv, source, kind = texts[pk]
-        buyers = [(b, countries.get(b, ""), identifiers.get(b, [])) for b in by_notice.get(pk, [])]
-        notice.keys = alerts.notice_keys(text=text, cpv=cpv, source=source, notice_type=kind, buyers=buyers)
+    for notice in notices.values():
+        notice.keys = alerts.notice_keys(notice.facts)
     return notices
 
 
@@ -208,27 +236,51 @@ def _chunks(values: list, size: int = _CHUNK):
         yield values[start : start + size]
 
 
-def candidates(notices: dict[int, _Notice]) -> dict[int, set[int]]:
-    """Alert ids worth checking per notice, from the index (``AlertKey``)."""
+def candidates(notices: dict[int, _Notice]) -> dict[int, list[_Candidate]]:
+    """The active alerts worth checking per notice, from the index (``AlertKey``), read with raw SQL
+    (Django prepares each value of an IN list one by one): the keys of every kind but ``text`` that the
+    batch's notices have, 900 a query, and every ``text`` key (a notice offers a thousand pieces of its
+    words; a key of several pieces needs them all)."""
     wanted: dict[str, set[str]] = defaultdict(set)
-    per_notice = {}
-    for pk, notice in notices.items():
-        lookups = notice.keys.lookups()
-        per_notice[pk] = lookups
-        for kind, values in lookups.items():
-            wanted[kind].update(values)
-    found: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for kind, values in wanted.items():
-        for chunk in _chunks(sorted(values)):
-            for value, alert_id in AlertKey.objects.filter(kind=kind, value__in=chunk).values_list("value", "alert_id"):
-                found[(kind, value)].append(alert_id)
+    for notice in notices.values():
+        for kind, values in notice.keys.items():
+            if kind != "text":
+                wanted[kind] |= values
+    select = (
+        f'SELECT k."value", a."id", CAST(a."filters" AS text), a."confirmed_at" FROM {AlertKey._meta.db_table} k'
+        f' JOIN {Alert._meta.db_table} a ON a."id" = k."alert_id" WHERE a."status" = %s AND k."kind" = %s'
+    )
+    found: dict[str, dict[str, list]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        for kind, values in wanted.items():
+            for chunk in _chunks(sorted(values)):
+                cursor.execute(f'{select} AND k."value" IN ({", ".join(["%s"] * len(chunk))})',
+                               [Alert.Status.ACTIVE, kind, *chunk])
+                keyed = found[kind]
+                for value, *row in cursor.fetchall():
+                    keyed.setdefault(value, []).append(_Candidate(*row))
+        cursor.execute(select, [Alert.Status.ACTIVE, "text"])
+        by_first: dict[str, dict[tuple, list[_Candidate]]] = {}  # first piece -> other pieces -> alerts
+        for value, *row in cursor.fetchall():
+            first, *others = alerts.text_key_pieces(value)
+            by_first.setdefault(first, {}).setdefault(tuple(others), []).append(_Candidate(*row))
     result = {}
-    for pk, lookups in per_notice.items():
-        ids = set()
-        for kind, values in lookups.items():
-            for value in values:
-                ids.update(found.get((kind, value), ()))
-        result[pk] = ids
+    for pk, notice in notices.items():
+        ids: dict[int, _Candidate] = {}
+        for kind, values in notice.keys.items():
+            if kind == "text":
+                for first in values & by_first.keys():
+                    for others, keyed in by_first[first].items():
+                        if all(piece in values for piece in others):
+                            for candidate in keyed:
+                                ids[candidate.id] = candidate
+                continue
+            keyed = found.get(kind)
+            if keyed:
+                for value in values & keyed.keys():
+                    for candidate in keyed[value]:
+                        ids[candidate.id] = candidate
+        result[pk] = list(ids.values())
     return result
 
 
@@ -250,34 +302,29 @@ def _news(notice: _Notice, now: dt.datetime) -> bool:
     return notice.status == Notice.Status.ACTIVE and (notice.closes_at is None or notice.closes_at > now)
 
 
-def matching_pairs(notices: dict[int, _Notice], eligible=None) -> tuple[set[tuple[int, int]], int]:
-    """(alert, notice) pairs where the notice matches the active alert: candidates from the index, their
-    requirements checked against the notice, and each survivor confirmed by the list's own search (one
-    query per distinct filter set). ``eligible(alert_row, notice_id)`` may rule pairs out before the
-    search is asked. Returns the pairs and the number of queries."""
-    found = candidates(notices)
-    alert_ids = sorted({a for ids in found.values() for a in ids})
-    info: dict[int, tuple] = {}
-    for chunk in _chunks(alert_ids):
-        for row in Alert.objects.filter(pk__in=chunk, status=Alert.Status.ACTIVE).values_list(
-            "id", "filters", "requirements", "confirmed_at"
-        ):
-            info[row[0]] = row
+def matching_pairs(notices: dict[int, _Notice], eligible=None, checks: Checks | None = None) -> tuple[set[tuple[int, int]], int]:
+    """(alert, notice) pairs where the notice matches the active alert: candidates from the index, each
+    tested by ``search.notice_check``, and those it cannot tell confirmed by the list's own search (one
+    query per distinct filter set). ``eligible(candidate, notice_id)`` may rule matches out. Returns
+    the pairs and the number of queries."""
+    checks = Checks() if checks is None else checks
     to_confirm: dict[str, tuple[dict, list]] = {}
-    keys_of: dict[int, str] = {}
-    for notice_id, alert_ids in found.items():
-        keys = notices[notice_id].keys
-        for alert_id in alert_ids:
-            row = info.get(alert_id)
-            if row is None or (eligible is not None and not eligible(row, notice_id)):
-                continue
-            if not keys.satisfies(row[2]):
-                continue
-            key = keys_of.get(alert_id)
-            if key is None:
-                key = keys_of[alert_id] = json.dumps(row[1], sort_keys=True)
-            to_confirm.setdefault(key, (row[1], []))[1].append((alert_id, notice_id))
     pairs: set[tuple[int, int]] = set()
+    for notice_id, found in candidates(notices).items():
+        facts = notices[notice_id].facts
+        verdicts: dict[str, bool | None] = {}  # alerts with the same filters: one check
+        for candidate in found:
+            verdict = verdicts.get(candidate.filters, 0)
+            if verdict == 0:
+                verdict = verdicts[candidate.filters] = (checks.get(candidate.filters) or checks.of(candidate.filters))(facts)
+            if verdict is False or (eligible is not None and not eligible(candidate, notice_id)):
+                continue
+            if verdict:
+                pairs.add((candidate.id, notice_id))
+            else:
+                to_confirm.setdefault(candidate.filters, (json.loads(candidate.filters), []))[1].append(
+                    (candidate.id, notice_id)
+                )
     for filters, candidates_ in to_confirm.values():
         found_ = confirmed(filters, sorted({n for _, n in candidates_}))
         pairs.update((a, n) for a, n in candidates_ if n in found_)
@@ -293,15 +340,15 @@ def matches(notice_ids: list[int]) -> dict[int, set[int]]:
     return result
 
 
-def match(rows: list[AlertChange], now: dt.datetime) -> tuple[int, int, int]:
+def match(rows: list[AlertChange], now: dt.datetime, checks: Checks | None = None) -> tuple[int, int, int]:
     """Write the items and digests a batch of changes means. Returns (announced, changes, queries)."""
-    items, announced, changed, queries = find(rows, now)
+    items, announced, changed, queries = find(rows, now, checks)
     with transaction.atomic():
         write(items, now)
     return announced, changed, queries
 
 
-def find(rows: list[AlertChange], now: dt.datetime) -> tuple[list[AlertItem], int, int, int]:
+def find(rows: list[AlertChange], now: dt.datetime, checks: Checks | None = None) -> tuple[list[_Item], int, int, int]:
     """The items a batch of changes means (reads only). Returns (items, announced, changes, queries)."""
     notices = _load_notices(sorted({r.notice_id for r in rows}))
     rows = [r for r in rows if r.notice_id in notices]
@@ -320,20 +367,18 @@ def find(rows: list[AlertChange], now: dt.datetime) -> tuple[list[AlertItem], in
             latest[row.notice_id] = row
     news = {pk: notices[pk] for pk in latest if _news(notices[pk], now)}
 
-    def eligible(alert_row, notice_id: int) -> bool:
-        confirmed_at = alert_row[3]
+    def eligible(alert: _Candidate, notice_id: int) -> bool:
+        confirmed_at = alert.confirmed()
         return (
-            alert_row[0] not in announced_before.get(notice_id, {})
+            alert.id not in announced_before.get(notice_id, {})
             and confirmed_at is not None
             and confirmed_at <= latest[notice_id].created_at
         )
 
-    pairs, queries = matching_pairs(news, eligible)
-    items: list[AlertItem] = [
-        AlertItem(
-            alert_id=alert_id, notice_id=notice_id, kind=AlertItem.Kind.NEW, change_id=latest[notice_id].pk,
-            payload={"lots": sorted(notices[notice_id].lots)}, created_at=now,
-        )
+    pairs, queries = matching_pairs(news, eligible, checks)
+    lots = {pk: {"lots": sorted(n.lots)} for pk, n in notices.items()}
+    items: list[_Item] = [
+        _Item(alert_id, notice_id, AlertItem.Kind.NEW, latest[notice_id].pk, lots[notice_id])
         for alert_id, notice_id in sorted(pairs)
     ]
     announced = len(items)
@@ -354,42 +399,47 @@ def find(rows: list[AlertChange], now: dt.datetime) -> tuple[list[AlertItem], in
             if alert_id not in active:
                 continue
             if data.get("moved"):
-                items.append(AlertItem(alert_id=alert_id, notice_id=row.notice_id, kind=AlertItem.Kind.MOVED,
-                                       change_id=row.pk, payload={"moves": data["moved"]}, created_at=now))
+                items.append(_Item(alert_id, row.notice_id, AlertItem.Kind.MOVED, row.pk, {"moves": data["moved"]}))
             if data.get("cancelled"):
-                items.append(AlertItem(alert_id=alert_id, notice_id=row.notice_id, kind=AlertItem.Kind.CANCELLED,
-                                       change_id=row.pk, created_at=now))
+                items.append(_Item(alert_id, row.notice_id, AlertItem.Kind.CANCELLED, row.pk))
             added = sorted(lots - known)
             if row.outcome == "updated" and added:
-                items.append(AlertItem(alert_id=alert_id, notice_id=row.notice_id, kind=AlertItem.Kind.LOTS,
-                                       change_id=row.pk, payload={"lots": added}, created_at=now))
+                items.append(_Item(alert_id, row.notice_id, AlertItem.Kind.LOTS, row.pk, {"lots": added}))
                 known.update(added)
     changes = len(items) - announced
     return items, announced, changes, queries
 
 
-def write(items: list[AlertItem], now: dt.datetime) -> None:
+def write(items: list[_Item], now: dt.datetime) -> None:
     """Attach the items to their alerts' digests and store them (inside the caller's transaction); an
     item already stored (a batch matched twice) is left as it is."""
     if items:
         digests = attach({i.alert_id for i in items}, now)
+        payloads: dict[int, str] = {}  # by the payload's id: a notice's announcements share one
+        for i in items:
+            if id(i.payload) not in payloads:
+                payloads[id(i.payload)] = json.dumps(i.payload or {}, separators=(",", ":"))
+        at = transaction.get_connection().ops.adapt_datetimefield_value(now)
         rows = [
-            {"alert_id": i.alert_id, "notice_id": i.notice_id, "kind": i.kind, "change_id": i.change_id,
-             "payload": i.payload or {}, "mail_id": digests[i.alert_id], "created_at": now}
+            (i.alert_id, i.notice_id, i.kind, i.change_id, payloads[id(i.payload)], digests[i.alert_id], at)
             for i in items
         ]
-        insert(AlertItem, rows, ignore_conflicts=True)
+        insert(AlertItem, rows, ignore_conflicts=True,
+               columns=("alert_id", "notice_id", "kind", "change_id", "payload", "mail_id", "created_at"))
 
 
-def insert(model, rows: list[dict], *, ignore_conflicts: bool = False, returning: tuple[str, ...] = ()) -> list:
+def insert(model, rows: list, *, ignore_conflicts: bool = False, returning: tuple[str, ...] = (),
+           columns: tuple[str, ...] = ()) -> list:
     """Plain multi-row INSERTs (Django's bulk_create spends most of a batch preparing values one by one).
-    ``rows`` name every column by attribute (``alert_id``); ``returning``: columns whose values are
-    returned for each new row (in no promised order)."""
+    ``rows`` name every column by attribute (``alert_id``), or, with ``columns`` naming them, are tuples
+    of values ready for the database (JSON as text, instants adapted); ``returning``: columns whose
+    values are returned for each new row (in no promised order)."""
     if not rows:
         return []
     db = transaction.get_connection()
     meta = model._meta
-    columns = list(rows[0])
+    prepared = bool(columns)
+    columns = list(columns or rows[0])
     fields = [meta.get_field(c.removesuffix("_id") if c.endswith("_id") and c != "change_id" else c) for c in columns]
     quote = db.ops.quote_name
     postgres = db.vendor == "postgresql"
@@ -414,7 +464,10 @@ def insert(model, rows: list[dict], *, ignore_conflicts: bool = False, returning
     with db.cursor() as cursor:
         for start in range(0, len(rows), 200):
             chunk = rows[start : start + 200]
-            params = [v if a is None else a(v) for row in chunk for a, v in zip(adapters, (row[c] for c in columns))]
+            if prepared:
+                params = [v for row in chunk for v in row]
+            else:
+                params = [v if a is None else a(v) for row in chunk for a, v in zip(adapters, (row[c] for c in columns))]
             cursor.execute(head + ", ".join([one] * len(chunk)) + tail, params)
             if returning:
                 found += [tuple(r) for r in cursor.fetchall()]
@@ -446,37 +499,34 @@ def attach(alert_ids: set[int], now: dt.datetime) -> dict[int, int]:
                 "id", "email", "language", "frequency", "hour", "weekday"
             ):
                 schedule[pk] = (email, language, alerts.next_due(frequency, hour, weekday, now))
-        new = [
-            AlertMail(
-                kind=AlertMail.Kind.DIGEST, alert_id=pk, email=email, language=language, slot=due,
-                next_attempt_at=due, created_at=now, updated_at=now,
-            )
-            for pk, (email, language, due) in schedule.items()
-        ]
+        db = transaction.get_connection()
+        adapt = functools.lru_cache(maxsize=64)(db.ops.adapt_datetimefield_value)
         columns = ("kind", "alert_id", "email", "language", "slot", "next_attempt_at", "state", "attempts",
                    "claimed_by", "last_error", "created_at", "updated_at")
+        rows = [
+            (AlertMail.Kind.DIGEST, pk, email, language, adapt(due), adapt(due), State.SCHEDULED, 0, "", "",
+             adapt(now), adapt(now))
+            for pk, (email, language, due) in schedule.items()
+        ]
+        made: dict[int, int] = {}
         try:
             with transaction.atomic():
-                made = dict(
-                    (alert_id, pk)
-                    for pk, alert_id in insert(AlertMail, [{c: getattr(m, c) for c in columns} for m in new],
-                                               returning=("id", "alert_id"))
-                )
-                for mail in new:  # one new digest per alert: matched by the alert
-                    mail.pk = made[mail.alert_id]
+                made = {alert_id: pk for pk, alert_id in insert(AlertMail, rows, columns=columns, returning=("id", "alert_id"))}
         except IntegrityError:
             # Another matcher made one of these periods' digests meanwhile: one by one, taking theirs.
-            for mail in new:
+            for pk, (email, language, due) in schedule.items():
+                mail = AlertMail(kind=AlertMail.Kind.DIGEST, alert_id=pk, email=email, language=language, slot=due,
+                                 next_attempt_at=due, created_at=now, updated_at=now)
                 try:
                     with transaction.atomic():
-                        mail.pk = None
                         mail.save()
                 except IntegrityError:
-                    mail.pk = AlertMail.objects.get(alert_id=mail.alert_id, kind=AlertMail.Kind.DIGEST, slot=mail.slot).pk
-        if not all(m.pk for m in new):  # a database that returns no ids from bulk_create
-            for mail in new:
-                mail.pk = AlertMail.objects.get(alert_id=mail.alert_id, kind=AlertMail.Kind.DIGEST, slot=mail.slot).pk
-        result.update({m.alert_id: m.pk for m in new})
+                    mail.pk = AlertMail.objects.get(alert_id=pk, kind=AlertMail.Kind.DIGEST, slot=due).pk
+                made[pk] = mail.pk
+        for pk, (_email, _language, due) in schedule.items():
+            if pk not in made:  # a database that returns no ids
+                made[pk] = AlertMail.objects.get(alert_id=pk, kind=AlertMail.Kind.DIGEST, slot=due).pk
+        result.update(made)
     return result
 
 
@@ -484,4 +534,4 @@ def pending_changes() -> int:
     return AlertChange.objects.count()
 
 
-__all__ = ["MatchStats", "Matcher", "candidates", "confirmed", "match", "matches", "matching_pairs", "on_notice_changed", "queue_change"]
+__all__ = ["Checks", "MatchStats", "Matcher", "candidates", "confirmed", "match", "matches", "matching_pairs", "on_notice_changed", "queue_change"]

@@ -256,8 +256,9 @@ class Alert(models.Model):
 
 class AlertKey(models.Model):
     """The candidate index: one row per key of an active alert's most selective filter (``kind``: cpv,
-    buyer, word, country, type, source... or ``any`` for an alert no key can narrow). A notice's keys find
-    the alerts worth checking; each is then confirmed by the list's own search."""
+    region, buyer, text, country, type, source, or ``any`` for an alert no key can narrow; see
+    ``scheduler.alerts``). A notice's keys find the alerts worth checking; each is then tested by the
+    list's own filters (``notices.search.notice_check``, or the search itself)."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="keys")
     kind = models.CharField(max_length=10)
@@ -336,8 +337,10 @@ class AlertItem(models.Model):
         CANCELLED = "cancelled"
         LOTS = "lots"
 
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="items")
-    notice = models.ForeignKey("notices.Notice", on_delete=models.CASCADE, related_name="+")
+    # No single-column indexes on alert and notice: the indexes below begin with them (each index costs
+    # every insert, and the matcher writes some 30 items a notice).
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="items", db_index=False)
+    notice = models.ForeignKey("notices.Notice", on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     change_id = models.BigIntegerField(help_text="The AlertChange that produced it")
     payload = models.JSONField(default=dict, blank=True)

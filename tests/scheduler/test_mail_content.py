@@ -41,7 +41,7 @@ def ics_of(message):
     return Calendar.from_ical(part.get_content())
 
 
-def test_every_mail_links_your_reminders(smtp, settings):
+def test_every_mail_links_your_reminders_and_the_addresss_page(smtp, settings):
     settings.SITE_URL = "https://vahti.example.fi"
     with time_machine.travel(NOW, tick=False):
         notice = save_notice([("tender", DEADLINE)]).notice
@@ -64,6 +64,11 @@ def test_every_mail_links_your_reminders(smtp, settings):
         assert url.startswith("https://vahti.example.fi/subscriptions/")
         assert url in text_of(message), (message["X-Tracker-Kind"], text_of(message))
         assert f'href="{url}"' in html_of(message)
+        # "Your reminders and alerts": everything the address follows, on one page.
+        page = links.address_url(subscription.email)
+        assert page.startswith("https://vahti.example.fi/my/")
+        assert page in text_of(message), (message["X-Tracker-Kind"], text_of(message))
+        assert f'href="{page}"' in html_of(message)
 
 
 def test_the_confirmation_says_the_offsets_in_words(smtp):
