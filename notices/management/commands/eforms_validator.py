@@ -11,7 +11,7 @@ import signal
 import threading
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -27,7 +27,15 @@ class Command(BaseCommand):
 
         stop = threading.Event()
         validator = checks.validator()
-        timings = validator.prepare()
+        try:
+            timings = validator.prepare()
+        except FileNotFoundError as error:
+            # ../shared absent (a checkout elsewhere): one clear line, not a traceback a minute.
+            raise CommandError(
+                f"the eForms rules cannot be compiled: {error.filename} is missing (EFORMS_SDK_DIR, HILMA_SDK_DIR, "
+                "SCHXSLT_TRANSPILER; by default ../shared beside the checkout); officers' eForms checks wait until "
+                "it is there"
+            ) from None
         for step, seconds in timings.items():
             self.stdout.write(f"{step}: {seconds:.1f} s")
         self.stdout.write(f"rules ready in {validator.name}")
