@@ -119,12 +119,16 @@ _scope: contextvars.ContextVar[list | None] = contextvars.ContextVar("notices_po
 
 @contextlib.contextmanager
 def scope():
-    """One list request: the postings it uses are brought up to the same version."""
+    """One list request: filters may be held, and the postings it uses are brought up to the same version."""
     token = _scope.set([])
     try:
         yield
     finally:
         _scope.reset(token)
+
+
+def in_scope() -> bool:
+    return _scope.get() is not None
 
 
 def _mark() -> int:

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextvars
 import dataclasses
 import datetime as dt
 import json
@@ -370,7 +369,9 @@ def _filter(sql: str, params, probe, driver: Driver | None = None, cost: int = 1
     def recheck(ids: list[int]) -> list[int]:
         return list(Notice.objects.filter(pk__in=id_list(ids)).filter(probe).values_list("pk", flat=True))
 
-    if not _holding.get():  # a check of a few notices (alerts, feeds): the filter's own SQL, never held
+    # Held only for the lists (``page`` opens ``postings.scope()``): a saved search confirmed against a
+    # handful of notices (alerts, feeds) would otherwise read every match of each of thousands of filters.
+    if not postings.in_scope():
         ids = _collect(sql, params)
         return Condition(probe, driver, cost=cost) if ids is None else _ids(ids)
     posting = postings.held(sql, params, recheck)
@@ -380,10 +381,6 @@ def _filter(sql: str, params, probe, driver: Driver | None = None, cost: int = 1
         return _ids(posting.ordered)
     return Condition(probe, driver, cost=cost, posting=posting)
 
-
-# Filters are held in memory for the lists (``page``) only: a saved search confirmed against a handful of
-# notices (scheduler.matching) would otherwise read every match of each of thousands of filters.
-_holding: contextvars.ContextVar[bool] = contextvars.ContextVar("notices_search_holding", default=False)
 
 # Held ids fewer than this go to the list's queries as a list (each looked up, then sorted: about 2 µs an
 # id); more are checked along the list's index (a page of 50 then needs 50 ÷ their share of the notices
@@ -497,10 +494,12 @@ def word_level_condition(q: str | Words):
 
 def _checked(condition: Condition):
     """The condition's expression; a held filter's is the look-up in its posting, not its own probe."""
-    if condition.posting is not None:
-        sql, params = postings.member_sql(condition.posting)
-        return RawSQL(sql, params, output_field=BooleanField())
-    return condition.expression
+    return _member(condition.posting) if condition.posting is not None else condition.expression
+
+
+def _member(posting: postings.Posting) -> RawSQL:
+    sql, params = postings.member_sql(posting)
+    return RawSQL(sql, params, output_field=BooleanField())
 
 
 def text_ids(q: str) -> QuerySet | None:
@@ -1132,7 +1131,7 @@ def _combined(found: list[Condition]) -> list[Condition]:
     posting = held[0].posting if len(held) == 1 else postings.intersect([c.posting for c in held])
     if len(posting) < LIST_MAX:
         return [*others, _ids(posting.ordered)]
-    return [*others, Condition(_checked(Condition(None, posting=posting)), posting=posting)]
+    return [*others, Condition(_member(posting), posting=posting)]
 
 
 # Counting a held filter: its ids in ascending order are checked against the rest in chunks until the cap is
@@ -1226,15 +1225,15 @@ def _pg_driven_count(driver: Driver, driver_where: str, driver_params, where: st
     # The notice checked by a scalar subquery, once per driver row: a join or EXISTS let the planner
     # choose a merge join over both whole indexes (105 ms).
     notice = f'(SELECT true FROM "notices_notice" WHERE "notices_notice"."id" = {driver.key} AND {where})' if where else "true"
-    sql = f"SELECT {driver.key} FROM {driver.source} WHERE {driver_where} AND {notice} LIMIT {limit}"
+    sql = f"SELECT {driver.key} FROM {driver.source} WHERE {driver_where} AND {notice}"
+    all_params = (*driver_params, *(params if where else ()))
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*driver_params, *(params if where else ())))
+        cursor.execute(f"{sql} LIMIT {limit}", all_params)
         ids = [row[0] for row in cursor.fetchall()]
         distinct = len(set(ids))
         if len(ids) < limit or distinct > cap:
             return distinct
-        cursor.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM ({sql.replace(f'LIMIT {limit}', '')}) AS d "
-                       f"LIMIT {cap + 1}) AS driven", (*driver_params, *(params if where else ())))
+        cursor.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM ({sql}) AS d LIMIT {cap + 1}) AS driven", all_params)
         return cursor.fetchone()[0]
 
 
@@ -1249,12 +1248,8 @@ def page(
     """One page of notices in the filters' order: "next deadline" (see the module docstring), newest first,
     or by relevance. Raises ``InvalidFilters`` for filters that are wrong (``check``)."""
     filters = check(filters)
-    holding = _holding.set(True)
-    try:
-        with postings.scope():
-            return _page(filters, now=now, limit=limit, offset=offset, cursor=cursor, counted=counted)
-    finally:
-        _holding.reset(holding)
+    with postings.scope():
+        return _page(filters, now=now, limit=limit, offset=offset, cursor=cursor, counted=counted)
 
 
 def _page(filters: Filters, *, now: dt.datetime, limit: int, offset: int, cursor: str | None, counted: bool) -> Page:

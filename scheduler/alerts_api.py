@@ -27,10 +27,10 @@ from pydantic import field_validator
 from notices.api.auth import client_ip, request_user
 from notices.api.errors import ErrorOut
 from notices.api.schemas import InputSchema
-from notices.errors import NotAllowed, NotFound, Unauthorized
+from notices.errors import NotAllowed, NotFound
 from notices.vocab import LANGUAGES
 from scheduler import alerts, links
-from scheduler.api import CSRF_FAILED, check_email, check_language, csrf_failed, owned, owner_token
+from scheduler.api import CSRF_FAILED, check_email, check_language, csrf_failed, mine, owned, owner_token
 from scheduler.models import Alert, AlertItem
 
 router = Router(tags=["alerts"])
@@ -144,10 +144,7 @@ def create_alert(request, payload: AlertIn):
 
 @router.get("/alerts", response={200: AlertList, 401: Error, 429: Error}, summary="My alerts")
 def list_alerts(request):
-    user = request_user(request)
-    if user is None:
-        raise Unauthorized("Sign in or send your API token: Authorization: Bearer <token>.")
-    rows = list(Alert.objects.filter(user=user).order_by("-created_at", "-pk")[:500])
+    rows = mine(request, Alert)
     return {"items": [_out(a) for a in rows], "count": len(rows)}
 
 

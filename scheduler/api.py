@@ -197,6 +197,15 @@ def owned(request: HttpRequest, model, pk: int):
     return None
 
 
+def mine(request: HttpRequest, model) -> list:
+    """The signed-in user's subscriptions or alerts (session or API token), newest first, at most 500;
+    401 for anyone else."""
+    user = request_user(request)
+    if user is None:
+        raise Unauthorized("Sign in or send your API token: Authorization: Bearer <token>.")
+    return list(model.objects.filter(user=user).order_by("-created_at", "-pk")[:500])
+
+
 def csrf_failed(request: HttpRequest) -> bool:
     """A logged-in browser session must prove the request came from our pages (token owners need not)."""
     if getattr(request, "api_token", None) is not None:
@@ -247,10 +256,7 @@ def create_subscription(request, payload: SubscriptionIn):
     summary="My subscriptions (API token or logged-in session)",
 )
 def list_subscriptions(request):
-    user = request_user(request)
-    if user is None:
-        raise Unauthorized("Sign in or send your API token: Authorization: Bearer <token>.")
-    rows = list(Subscription.objects.filter(user=user).order_by("-created_at", "-pk")[:500])
+    rows = mine(request, Subscription)
     return {"items": [_out(s) for s in rows], "count": len(rows)}
 
 
