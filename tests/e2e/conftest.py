@@ -40,6 +40,15 @@ def _missing(what: str):
     pytest.skip(message)
 
 
+def expect(target):
+    """Playwright's retrying assertions: a count or text read right after a click that navigates may see
+    the new page before the browser has parsed it all, so assertions about a page wait for it to settle
+    (up to Playwright's timeout) instead of reading it once."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target)
+
+
 @pytest.fixture(scope="package")
 def browser():
     """One Chromium for the e2e tests. While it runs, Playwright's sync API keeps an event loop in this

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from notices.models import Notice
 from scheduler.models import Reminder, Subscription
-from tests.e2e.conftest import look
+from tests.e2e.conftest import expect, look
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +27,7 @@ def test_home_notice_pdf_buyer(page, live_server):
     # Search: text and CPV, with the API's search.
     page.fill("#id_q", "peruskorjaus")
     page.click("button.primary")
-    assert [t.strip() for t in cards.all_inner_texts()] == ["Järvenrannan alakoulun peruskorjaus"]
+    expect(cards).to_have_text(["Järvenrannan alakoulun peruskorjaus"])
     page.fill("#id_cpv", "45abc")
     page.click("button.primary")
     assert "CPV-koodin alkunumerot" in page.locator("#id_cpv_error").inner_text()
@@ -37,7 +37,7 @@ def test_home_notice_pdf_buyer(page, live_server):
     cards.first.click()
 
     assert page.locator("h1").inner_text() == title
-    assert page.locator("table.deadlines tbody tr").count() >= 3
+    expect(page.locator("table.deadlines tbody tr").nth(2)).to_be_attached()
     assert "UTC" in page.locator("table.deadlines").inner_text()
     look(page, "notice")
 
@@ -62,7 +62,7 @@ def test_follow_confirm_by_mail_see_and_stop_reminders(page, live_server, smtp):
     # A mistake first: the error is shown beside the field, the form keeps what was typed.
     page.fill("#id_email", "not-an-address")
     page.click("text=Lähetä minulle vahvistuslinkki")
-    assert page.locator("#follow .has-error").count() >= 1
+    expect(page.locator("#follow .has-error").nth(0)).to_be_attached()
     look(page, "notice-follow-error")
 
     page.fill("#id_email", "bidder@example.fi")
@@ -87,7 +87,7 @@ def test_follow_confirm_by_mail_see_and_stop_reminders(page, live_server, smtp):
     assert states and set(states) == {"scheduled"}
 
     page.click("text=Katso muistutuksesi")
-    assert page.locator("table tbody tr").count() == len(states)
+    expect(page.locator("table tbody tr")).to_have_count(len(states))
     look(page, "your-reminders")
     calendar = page.request.get(page.locator("#calendar-url").input_value())
     assert calendar.ok and f"UID:deadline-{notice.pk}-" in calendar.text()

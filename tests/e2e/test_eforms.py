@@ -11,7 +11,7 @@ from lxml import etree
 
 from notices.export import fields
 from notices.models import Buyer, OfficerMembership
-from tests.e2e.conftest import look
+from tests.e2e.conftest import expect, look
 from tests.export.conftest import buyer, content, make_draft, rules, validator  # noqa: F401 - fixtures
 from tests.export.tedserver import Answer, FakeTed
 
@@ -85,5 +85,5 @@ def test_an_officer_sees_each_failed_rule_beside_its_field_then_downloads_the_xm
 
     page.click("text=Näin lataat sen Hilmaan")
     assert page.locator("h1").inner_text() == "Ilmoituksen lataaminen Hilmaan"
-    assert page.locator("ol.steps li").count() == 5
+    expect(page.locator("ol.steps li")).to_have_count(5)
     look(page, "officer-eforms-hilma")

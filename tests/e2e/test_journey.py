@@ -36,7 +36,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from pypdf import PdfReader
 
-from tests.e2e.conftest import ROOT, look
+from tests.e2e.conftest import ROOT, expect, look
 from tests.smtpserver import free_port
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -155,12 +155,12 @@ def bidder_journey(browser, site: Site, lang: str, width: int) -> None:
         page.fill("#id_q", "peruskorjaus")
         page.click("form.search button.primary")
         cards = page.locator(".cards .card-title a")
-        assert cards.count() == 1
+        expect(cards).to_have_count(1)
         check(page, f"{tag}-search", width)
         title = cards.first.inner_text()
         cards.first.click()
         assert page.locator("h1").inner_text() == title
-        assert page.locator("table.deadlines tbody tr").count() >= 3
+        expect(page.locator("table.deadlines tbody tr").nth(2)).to_be_attached()
         check(page, f"{tag}-notice", width)
 
         with page.expect_download() as download:
@@ -189,7 +189,7 @@ def bidder_journey(browser, site: Site, lang: str, width: int) -> None:
 
         page.click("a.button[href*='/subscriptions/']")
         assert page.locator("h1").inner_text() == words(lang, "Your reminders")
-        assert page.locator("table tbody tr").count() >= 1
+        expect(page.locator("table tbody tr").nth(0)).to_be_attached()
         if width <= 400:
             assert page.locator(".scroll-hint").first.is_visible()
         check(page, f"{tag}-reminders", width)
@@ -235,7 +235,7 @@ def officer_journey(browser, site: Site, lang: str, width: int) -> None:
         assert NEW_BUYER[1] in page.locator(".messages").inner_text()
 
         # A draft: the fields publishing needs are marked; texts in all three languages.
-        assert page.locator("label[for=id_title] .required").count() == 1
+        expect(page.locator("label[for=id_title] .required")).to_have_count(1)
         title = {"fi": "Uimahallin kattoremontti", "sv": "Simhallens takrenovering", "en": "Swimming hall roof"}
         page.fill("#id_title", title["fi"])
         page.fill("#id_description", "Kattorakenteiden uusiminen.")
@@ -255,7 +255,7 @@ def officer_journey(browser, site: Site, lang: str, width: int) -> None:
         page.click("button[value=preview]")
         assert page.locator("h1").inner_text() == title[lang]
         assert page.locator(".banner").first.is_visible()
-        assert page.locator("#follow").count() == 0
+        expect(page.locator("#follow")).to_have_count(0)
         check(page, f"{tag}-preview", width)
         preview_pdf = context.request.get(site.base + page.locator("a[type='application/pdf']").get_attribute("href"))
         assert preview_pdf.ok and title["fi"] in pdf_text(preview_pdf.body())
@@ -280,12 +280,12 @@ def officer_journey(browser, site: Site, lang: str, width: int) -> None:
         # A correction moves the tender deadline: a new version, and the follower is told.
         page.fill("#id_deadlines-1-at", typed(20, 14))
         page.click("button[value=correct]")
-        assert page.locator(".messages .message-success").count() == 1
+        expect(page.locator(".messages .message-success")).to_have_count(1)
         site.deliver()
         moved = wait_for_mail(site.outbox, follower, "moved")
         assert title[lang] in str(moved["Subject"])
         page.goto(site.base + public)
-        assert page.locator("ol.history > li").count() == 2
+        expect(page.locator("ol.history > li")).to_have_count(2)
         check(page, f"{tag}-corrected", width)
 
         # Cancel with a reason: the page says why, and so does the follower's mail.
@@ -297,7 +297,7 @@ def officer_journey(browser, site: Site, lang: str, width: int) -> None:
         page.fill("#id_reason", reason[lang])
         page.click("button.danger")
         assert page.locator("h1").inner_text() == words(lang, "Your notices")
-        assert page.locator("table").count() == 1  # the published (now cancelled) notice, in a scroll box
+        expect(page.locator("table")).to_have_count(1)  # the published (now cancelled) notice, in a scroll box
         check(page, f"{tag}-home-after", width)
         page.goto(site.base + public)
         assert reason[lang] in page.locator(".banner-cancelled").inner_text()

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from notices.models import Notice
-from tests.e2e.conftest import look, screenshot
+from tests.e2e.conftest import expect, look, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +28,7 @@ def test_the_language_switch_changes_every_label(page, live_server):
     page.click("button[name=language][value=en]")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("#deadlines-heading").inner_text() == "Deadlines"
-    assert page.locator("th", has_text="Finnish time").count() == 1
+    expect(page.locator("th", has_text="Finnish time")).to_have_count(1)
     look(page, "notice-en")
 
     page.goto(live_server.url + "/")  # the choice is kept
@@ -63,4 +63,4 @@ def test_keyboard_skip_link_focus_and_search(page, live_server):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "q=koulujen" in page.url
-    assert page.locator(".cards .card-title").count() == 2
+    expect(page.locator(".cards .card-title")).to_have_count(2)
