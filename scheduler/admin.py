@@ -113,7 +113,7 @@ class AlertAdmin(ReadOnlyAdmin):
     search_fields = ("email", "name")
     date_hierarchy = "created_at"
     raw_id_fields = ("user",)
-    readonly_fields = ("client_ip", "created_at", "requirements", "query")
+    readonly_fields = ("client_ip", "created_at", "requirements")
     actions = ["unsubscribe"]
 
     @admin.action(description="Stop (cancel their waiting mails)")

@@ -19,10 +19,12 @@ the forms ``search.buyers_for`` accepts plus the ids of the buyers it finds now;
 (notice type), ``source``; ``text`` for ``q``: a word of three letters or more matches when one of its
 inner forms (``search.inner_forms``) is inside the lower-cased text, so inside one of its words (a form
 is letters and digits only). The alert's keys are those forms (of its word with the longest ones), each
-as ``text_key``: the form, or the pieces of ``TEXT_KEY`` letters that cover it; a notice offers every
-piece of 3 to ``TEXT_KEY`` letters of each of its words, and has a key when it has all of its pieces. An
+as ``text_key``: the form, or the pieces of ``TEXT_KEY`` letters that cover it; a notice offers its
+words, and has a key when one of its words has all of the key's pieces (``word_pieces``: every piece of
+3 to ``TEXT_KEY`` letters of the word). An
 alert with nothing indexable (short words only, a field added later) is checked against every notice
-(``any``).
+(``any``). The matcher holds this index in memory (``scheduler.alert_index``) and reads again only the
+alerts whose rows changed, so every change writes new rows: the keys, or one ``off`` row when it stops.
 
 **Schedule** (``next_due``): immediately; daily at ``hour`` (Finnish time, DST included: a skipped hour
 moves forward by the gap, a repeated one is the first); weekly on ``weekday`` at ``hour``.
@@ -32,7 +34,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import re
 
 from django.conf import settings
@@ -202,9 +203,9 @@ def index(filters: dict) -> tuple[list, tuple[str, list[str]]]:
     return requirements, (kind, keys)
 
 
-@functools.lru_cache(maxsize=200_000)
-def _pieces(word: str) -> frozenset[str]:
-    """Every piece of 3 to ``TEXT_KEY`` letters of a word: the text keys a notice with it offers."""
+def word_pieces(word: str) -> frozenset[str]:
+    """Every piece of 3 to ``TEXT_KEY`` letters of a word: a text key is inside the word when all of its
+    pieces are among them."""
     return frozenset(
         word[i : i + n] for n in range(search.COMPOUND_MIN, TEXT_KEY + 1) for i in range(len(word) - n + 1)
     )
@@ -219,22 +220,24 @@ def notice_keys(facts: search.NoticeFacts) -> dict[str, set[str]]:
     buyer_keys = {f"id:{pk}" for pk in facts.buyers}
     for scheme, value, written in facts.identifiers:
         buyer_keys.update((f"v:{value}", f"w:{written}", f"s:{scheme}:{value}"))
-    text = set()
-    for word in set(_WORD.findall(facts.text)):
-        text |= _pieces(word)
     return {
         **codes,
         "buyer": buyer_keys,
         "country": {c.upper() for c in facts.countries if c},
         "type": {facts.notice_type or ""},
         "source": {facts.source or ""},
-        "text": text,
+        "words": set(_WORD.findall(facts.text)),  # met against text keys word by word (scheduler.alert_index)
         "any": {""},
     }
 
 
+OFF_KEY = "off"  # the one index row of an alert that stopped (see write_keys)
+
+
 def write_keys(alert: Alert) -> None:
-    """Make the alert's index rows agree with its filters and status (index rows only while active)."""
+    """Make the alert's index rows agree with its filters and status: its keys while it is active, else
+    one ``OFF_KEY`` row. Every change writes new rows (new ids), which is how a matcher holding the index
+    in memory (``scheduler.alert_index``) learns which alerts to read again; no notice has an ``off`` key."""
     requirements, (kind, keys) = index(alert.filters)
     if requirements != alert.requirements:
         alert.requirements = requirements
@@ -242,6 +245,8 @@ def write_keys(alert: Alert) -> None:
     AlertKey.objects.filter(alert=alert).delete()
     if alert.status == Alert.Status.ACTIVE:
         AlertKey.objects.bulk_create(AlertKey(alert=alert, kind=kind, value=k[:200]) for k in keys)
+    else:
+        AlertKey.objects.create(alert=alert, kind=OFF_KEY, value="")
 
 
 # --- schedule --------------------------------------------------------------------------------------------
@@ -413,7 +418,8 @@ def unsubscribe(alert: Alert, *, now: dt.datetime | None = None) -> bool:
         )
         alert.status = Alert.Status.UNSUBSCRIBED
         alert.unsubscribed_at = alert.unsubscribed_at or now
-        AlertKey.objects.filter(alert=alert).delete()
+        if done:
+            write_keys(alert)
         AlertMail.objects.filter(alert=alert, state__in=PENDING).update(
             state=State.CANCELLED, updated_at=now, last_error="unsubscribed"
         )

@@ -8,14 +8,16 @@
    mail queue), and in one transaction writes what they mean and deletes them:
 
    * **new matches**: the notices' facts are read once (``notices.search.notice_facts``); their keys
-     find candidate alerts in the index (``AlertKey``, ``scheduler.alerts``); each candidate is tested by
-     ``notices.search.notice_check`` (the list's own filters over one notice, in Python, compiled once
-     per filter set and kept: ``Checks``), and what that check cannot tell (a phrase; PostgreSQL's short
-     words) is confirmed by the list's own search: ``notices.search.notices(Filters(**alert.filters))``
+     find candidate alerts in the index the matcher holds in memory (``scheduler.alert_index``: the
+     ``AlertKey`` rows, read once and then only what changed, before each batch); each candidate is
+     tested by its filters' compiled ``notices.search.notice_check`` (the list's own filters over one
+     notice, in Python), and what that check cannot tell (a phrase; PostgreSQL's short words) is
+     confirmed by the list's own search: ``notices.search.notices(Filters(**alert.filters))``
      restricted to the batch's candidate notices, one query per distinct filter set and batch. A match is
      announced (an ``AlertItem`` of kind ``new``) when the alert was confirmed before the notice was
      stored or changed, the notice was published at most ``ALERTS_MAX_AGE_DAYS`` before (a backfill of
-     old notices announces nothing), and it is neither cancelled nor closed;
+     old notices announces nothing), and it is neither cancelled nor closed; items are written only for
+     alerts still active at that moment (``still_active``);
    * **changes to announced notices**: a deadline moved (old -> new), a cancellation, new lots, for every
      active alert that announced the notice before;
    * each alert's new items are attached to its waiting digest (``AlertMail``), or to a new one due at
@@ -43,14 +45,15 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from notices import search
 from notices.models import Lot, Notice
 from scheduler import alerts
-from scheduler.models import PENDING, Alert, AlertChange, AlertItem, AlertKey, AlertMail, State
+from scheduler.alert_index import Candidate, HeldIndex
+from scheduler.models import PENDING, Alert, AlertChange, AlertItem, AlertMail, State
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +106,8 @@ class MatchStats:
     announced: int = 0
     changed: int = 0
     confirm_queries: int = 0
-    cpu: float = 0.0  # seconds of this thread's CPU
+    cpu: float = 0.0  # seconds of this thread's CPU matching batches
+    index_cpu: float = 0.0  # seconds of it reading the whole alert index (once a process, not in ``cpu``)
     batches: list = field(default_factory=list)  # (changes, cpu seconds) per batch
 
     def __bool__(self) -> bool:
@@ -120,37 +124,6 @@ class _Notice:
     facts: search.NoticeFacts
     keys: dict[str, set[str]] = field(default_factory=dict)
     lots: set = field(default_factory=set)
-
-
-class Checks(dict):
-    """``search.notice_check`` of each filter set seen, by its stored JSON text (a check depends on the
-    filters alone, so it is kept across batches)."""
-
-    LIMIT = 200_000
-
-    def of(self, text: str):
-        check = self.get(text)
-        if check is None:
-            if len(self) >= self.LIMIT:
-                self.clear()
-            check = self[text] = search.notice_check(alerts.as_filters(json.loads(text)))
-        return check
-
-
-class _Candidate(NamedTuple):
-    id: int
-    filters: str  # as stored (JSON text): the key of its compiled check
-    confirmed_at: object  # as the database gives it (``confirmed_at()``)
-
-    def confirmed(self) -> dt.datetime | None:
-        return _instant(self.confirmed_at)
-
-
-@functools.lru_cache(maxsize=4096)
-def _instant(value) -> dt.datetime | None:
-    """An instant read by raw SQL as Django gives it (SQLite gives naive UTC, PostgreSQL aware)."""
-    convert = getattr(connection.ops, "convert_datetimefield_value", None)
-    return value if value is None or convert is None else convert(value, None, connection)
 
 
 class _Item(NamedTuple):
@@ -171,7 +144,7 @@ class Matcher:
         self.lease = lease if lease is not None else settings.ALERTS_MATCH_LEASE
         self.stop = stop or threading.Event()
         self._batches = 0
-        self.checks = Checks()
+        self.index = HeldIndex()
 
     def run_once(self, now: dt.datetime | None = None) -> MatchStats:
         """Match every queued change (batch after batch) until none is left or told to stop."""
@@ -181,6 +154,10 @@ class Matcher:
             if not rows:
                 break
             started = time.thread_time()
+            if self.index.loaded_at is None:  # the first batch of this process: the whole index, counted apart
+                self.index.refresh()
+                stats.index_cpu += time.thread_time() - started
+                started = time.thread_time()
             self.process(token, rows, now or timezone.now(), stats)
             spent = time.thread_time() - started
             stats.cpu += spent
@@ -201,9 +178,10 @@ class Matcher:
     def process(self, token: str, rows: list[AlertChange], now: dt.datetime, stats: MatchStats) -> None:
         # Reading and asking the search happen before the write transaction, so the writer (SQLite: one at
         # a time) waits only for the short write; items are unique, so nothing read here is written twice.
-        items, announced, changed, queries = find(rows, now, self.checks)
+        self.index.refresh()  # after the claim: every alert confirmed before these changes is in it
+        items, _found, _changes, queries = find(rows, now, self.index)
         with transaction.atomic():
-            write(items, now)
+            announced, changed = write(items, now)
             # Done: gone from the queue in the transaction that wrote what they meant (only if still ours).
             AlertChange.objects.filter(claimed_by=token, pk__in=[r.pk for r in rows]).delete()
         stats.changes += len(rows)
@@ -236,54 +214,6 @@ def _chunks(values: list, size: int = _CHUNK):
         yield values[start : start + size]
 
 
-def candidates(notices: dict[int, _Notice]) -> dict[int, list[_Candidate]]:
-    """The active alerts worth checking per notice, from the index (``AlertKey``), read with raw SQL
-    (Django prepares each value of an IN list one by one): the keys of every kind but ``text`` that the
-    batch's notices have, 900 a query, and every ``text`` key (a notice offers a thousand pieces of its
-    words; a key of several pieces needs them all)."""
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for notice in notices.values():
-        for kind, values in notice.keys.items():
-            if kind != "text":
-                wanted[kind] |= values
-    select = (
-        f'SELECT k."value", a."id", CAST(a."filters" AS text), a."confirmed_at" FROM {AlertKey._meta.db_table} k'
-        f' JOIN {Alert._meta.db_table} a ON a."id" = k."alert_id" WHERE a."status" = %s AND k."kind" = %s'
-    )
-    found: dict[str, dict[str, list]] = defaultdict(dict)
-    with connection.cursor() as cursor:
-        for kind, values in wanted.items():
-            for chunk in _chunks(sorted(values)):
-                cursor.execute(f'{select} AND k."value" IN ({", ".join(["%s"] * len(chunk))})',
-                               [Alert.Status.ACTIVE, kind, *chunk])
-                keyed = found[kind]
-                for value, *row in cursor.fetchall():
-                    keyed.setdefault(value, []).append(_Candidate(*row))
-        cursor.execute(select, [Alert.Status.ACTIVE, "text"])
-        by_first: dict[str, dict[tuple, list[_Candidate]]] = {}  # first piece -> other pieces -> alerts
-        for value, *row in cursor.fetchall():
-            first, *others = alerts.text_key_pieces(value)
-            by_first.setdefault(first, {}).setdefault(tuple(others), []).append(_Candidate(*row))
-    result = {}
-    for pk, notice in notices.items():
-        ids: dict[int, _Candidate] = {}
-        for kind, values in notice.keys.items():
-            if kind == "text":
-                for first in values & by_first.keys():
-                    for others, keyed in by_first[first].items():
-                        if all(piece in values for piece in others):
-                            for candidate in keyed:
-                                ids[candidate.id] = candidate
-                continue
-            keyed = found.get(kind)
-            if keyed:
-                for value in values & keyed.keys():
-                    for candidate in keyed[value]:
-                        ids[candidate.id] = candidate
-        result[pk] = list(ids.values())
-    return result
-
-
 def confirmed(filters: dict, notice_ids: list[int]) -> set[int]:
     """Which of these notices the list's own search finds with these filters (one query). The search is
     run each time: it collects a narrow filter's notices when it runs, so no query compiled earlier
@@ -302,21 +232,20 @@ def _news(notice: _Notice, now: dt.datetime) -> bool:
     return notice.status == Notice.Status.ACTIVE and (notice.closes_at is None or notice.closes_at > now)
 
 
-def matching_pairs(notices: dict[int, _Notice], eligible=None, checks: Checks | None = None) -> tuple[set[tuple[int, int]], int]:
+def matching_pairs(notices: dict[int, _Notice], index: HeldIndex, eligible=None) -> tuple[set[tuple[int, int]], int]:
     """(alert, notice) pairs where the notice matches the active alert: candidates from the index, each
     tested by ``search.notice_check``, and those it cannot tell confirmed by the list's own search (one
     query per distinct filter set). ``eligible(candidate, notice_id)`` may rule matches out. Returns
     the pairs and the number of queries."""
-    checks = Checks() if checks is None else checks
     to_confirm: dict[str, tuple[dict, list]] = {}
     pairs: set[tuple[int, int]] = set()
-    for notice_id, found in candidates(notices).items():
-        facts = notices[notice_id].facts
+    for notice_id, notice in notices.items():
+        facts = notice.facts
         verdicts: dict[str, bool | None] = {}  # alerts with the same filters: one check
-        for candidate in found:
+        for candidate in index.candidates(notice.keys):
             verdict = verdicts.get(candidate.filters, 0)
             if verdict == 0:
-                verdict = verdicts[candidate.filters] = (checks.get(candidate.filters) or checks.of(candidate.filters))(facts)
+                verdict = verdicts[candidate.filters] = candidate.check(facts)
             if verdict is False or (eligible is not None and not eligible(candidate, notice_id)):
                 continue
             if verdict:
@@ -333,22 +262,27 @@ def matching_pairs(notices: dict[int, _Notice], eligible=None, checks: Checks | 
 
 def matches(notice_ids: list[int]) -> dict[int, set[int]]:
     """The active alerts each notice matches (no news rules: what "matches" means, for tests and tools)."""
-    pairs, _queries = matching_pairs(_load_notices(sorted(notice_ids)))
+    index = HeldIndex()
+    index.refresh()
+    pairs, _queries = matching_pairs(_load_notices(sorted(notice_ids)), index)
     result: dict[int, set[int]] = {pk: set() for pk in notice_ids}
     for alert_id, notice_id in pairs:
         result[notice_id].add(alert_id)
     return result
 
 
-def match(rows: list[AlertChange], now: dt.datetime, checks: Checks | None = None) -> tuple[int, int, int]:
+def match(rows: list[AlertChange], now: dt.datetime, index: HeldIndex | None = None) -> tuple[int, int, int]:
     """Write the items and digests a batch of changes means. Returns (announced, changes, queries)."""
-    items, announced, changed, queries = find(rows, now, checks)
+    if index is None:
+        index = HeldIndex()
+        index.refresh()
+    items, _found, _changes, queries = find(rows, now, index)
     with transaction.atomic():
-        write(items, now)
+        announced, changed = write(items, now)
     return announced, changed, queries
 
 
-def find(rows: list[AlertChange], now: dt.datetime, checks: Checks | None = None) -> tuple[list[_Item], int, int, int]:
+def find(rows: list[AlertChange], now: dt.datetime, index: HeldIndex) -> tuple[list[_Item], int, int, int]:
     """The items a batch of changes means (reads only). Returns (items, announced, changes, queries)."""
     notices = _load_notices(sorted({r.notice_id for r in rows}))
     rows = [r for r in rows if r.notice_id in notices]
@@ -367,7 +301,7 @@ def find(rows: list[AlertChange], now: dt.datetime, checks: Checks | None = None
             latest[row.notice_id] = row
     news = {pk: notices[pk] for pk in latest if _news(notices[pk], now)}
 
-    def eligible(alert: _Candidate, notice_id: int) -> bool:
+    def eligible(alert: Candidate, notice_id: int) -> bool:
         confirmed_at = alert.confirmed()
         return (
             alert.id not in announced_before.get(notice_id, {})
@@ -375,7 +309,7 @@ def find(rows: list[AlertChange], now: dt.datetime, checks: Checks | None = None
             and confirmed_at <= latest[notice_id].created_at
         )
 
-    pairs, queries = matching_pairs(news, eligible, checks)
+    pairs, queries = matching_pairs(news, index, eligible)
     lots = {pk: {"lots": sorted(n.lots)} for pk, n in notices.items()}
     items: list[_Item] = [
         _Item(alert_id, notice_id, AlertItem.Kind.NEW, latest[notice_id].pk, lots[notice_id])
@@ -410,11 +344,14 @@ def find(rows: list[AlertChange], now: dt.datetime, checks: Checks | None = None
     return items, announced, changes, queries
 
 
-def write(items: list[_Item], now: dt.datetime) -> None:
+def write(items: list[_Item], now: dt.datetime) -> tuple[int, int]:
     """Attach the items to their alerts' digests and store them (inside the caller's transaction); an
-    item already stored (a batch matched twice) is left as it is."""
+    item already stored (a batch matched twice) is left as it is, an item of an alert no longer active
+    (stopped or deleted since the matcher read it) is dropped. Returns the announcements and the changes
+    kept."""
+    digests = attach({i.alert_id for i in items}, now) if items else {}
+    items = [i for i in items if i.alert_id in digests]
     if items:
-        digests = attach({i.alert_id for i in items}, now)
         payloads: dict[int, str] = {}  # by the payload's id: a notice's announcements share one
         for i in items:
             if id(i.payload) not in payloads:
@@ -426,6 +363,8 @@ def write(items: list[_Item], now: dt.datetime) -> None:
         ]
         insert(AlertItem, rows, ignore_conflicts=True,
                columns=("alert_id", "notice_id", "kind", "change_id", "payload", "mail_id", "created_at"))
+    announced = sum(1 for i in items if i.kind == AlertItem.Kind.NEW)
+    return announced, len(items) - announced
 
 
 def insert(model, rows: list, *, ignore_conflicts: bool = False, returning: tuple[str, ...] = (),
@@ -475,63 +414,98 @@ def insert(model, rows: list, *, ignore_conflicts: bool = False, returning: tupl
 
 
 def attach(alert_ids: set[int], now: dt.datetime) -> dict[int, int]:
-    """The digest each alert's new items go to: its waiting one, or a new one due at its next time.
-    The waiting digest is touched with a conditional UPDATE in this transaction, so the dispatcher either
-    claimed it before (then a new one is made) or claims it after this commits (and sees these items)."""
-    ids = sorted(alert_ids)
-    if connection.vendor == "postgresql":
-        # Two matchers adding to one alert's digest take turns (in id order: no deadlock).
-        for chunk in _chunks(ids):
-            list(Alert.objects.filter(pk__in=chunk).order_by("pk").select_for_update().values_list("pk", flat=True))
-    result: dict[int, int] = {}
-    waiting = AlertMail.objects.filter(kind=AlertMail.Kind.DIGEST, state__in=PENDING)
-    for chunk in _chunks(ids):
-        pks = list(waiting.filter(alert_id__in=chunk).values_list("pk", flat=True))
-        if pks:
-            waiting.filter(pk__in=pks).update(updated_at=now)
-            for pk, alert_id in waiting.filter(pk__in=pks).order_by("next_attempt_at").values_list("pk", "alert_id"):
-                result.setdefault(alert_id, pk)
-    missing = [a for a in ids if a not in result]
+    """The digest each still active alert's new items go to: its waiting one, or a new one due at its next
+    time; alerts no longer active (stopped or deleted since the matcher read them) are left out.
+
+    Read inside the write transaction with plain SQL (Django prepares each value of an IN list one by one,
+    which cost more than the queries). On PostgreSQL the alerts' rows are locked (in id order: no deadlock),
+    so two matchers adding to one alert's digest take turns and an alert being stopped meanwhile is seen
+    stopped. The dispatcher either claimed the waiting digest before (then a new one is made) or claims it
+    after this commits (and sees these items): on SQLite this transaction holds the write lock from its
+    start (``BEGIN IMMEDIATE``), so what it reads stays true until it commits; on PostgreSQL the waiting
+    digests are locked and read again (``FOR UPDATE``), so a claim waits for this commit."""
+    db = transaction.get_connection()
+    quote = db.ops.quote_name
+    alert_table, mail_table = quote(Alert._meta.db_table), quote(AlertMail._meta.db_table)
+    lock = f" ORDER BY a.{quote('id')} FOR UPDATE OF a" if db.vendor == "postgresql" else ""
+    schedule: dict[int, tuple] = {}  # alert -> (email, language, frequency, hour, weekday)
+    waiting: dict[int, tuple] = {}  # digest -> (alert, due)
+    with db.cursor() as cursor:
+        for chunk in _chunks(sorted(alert_ids)):
+            cursor.execute(
+                f"SELECT a.{quote('id')}, a.{quote('email')}, a.{quote('language')}, a.{quote('frequency')},"
+                f" a.{quote('hour')}, a.{quote('weekday')}, m.{quote('id')}, m.{quote('next_attempt_at')}"
+                f" FROM {alert_table} a LEFT JOIN {mail_table} m ON m.{quote('alert_id')} = a.{quote('id')}"
+                f" AND m.{quote('kind')} = %s AND m.{quote('state')} IN (%s, %s)"
+                f" WHERE a.{quote('status')} = %s AND a.{quote('id')} IN ({', '.join(['%s'] * len(chunk))}){lock}",
+                [AlertMail.Kind.DIGEST, *PENDING, Alert.Status.ACTIVE, *chunk],
+            )
+            for alert_id, email, language, frequency, hour, weekday, mail_id, due in cursor.fetchall():
+                schedule[alert_id] = (email, language, frequency, hour, weekday)
+                if mail_id is not None:
+                    waiting[mail_id] = (alert_id, due)
+        if db.vendor == "postgresql" and waiting:
+            locked: dict[int, tuple] = {}
+            for chunk in _chunks(sorted(waiting)):
+                cursor.execute(
+                    f"SELECT {quote('id')}, {quote('alert_id')}, {quote('next_attempt_at')} FROM {mail_table}"
+                    f" WHERE {quote('state')} IN (%s, %s) AND {quote('id')} IN ({', '.join(['%s'] * len(chunk))})"
+                    f" ORDER BY {quote('id')} FOR UPDATE",
+                    [*PENDING, *chunk],
+                )
+                locked.update((pk, (alert_id, due)) for pk, alert_id, due in cursor.fetchall())
+            waiting = locked
+    result: dict[int, tuple] = {}  # alert -> (due, digest): its earliest waiting digest
+    for pk, (alert_id, due) in waiting.items():
+        if alert_id not in result or (due, pk) < result[alert_id]:
+            result[alert_id] = (due, pk)
+    digests = {alert_id: pk for alert_id, (_due, pk) in result.items()}
+    missing = [a for a in sorted(schedule) if a not in digests]
     if missing:
-        schedule = {}
-        for chunk in _chunks(missing):
-            for pk, email, language, frequency, hour, weekday in Alert.objects.filter(pk__in=chunk).values_list(
-                "id", "email", "language", "frequency", "hour", "weekday"
-            ):
-                schedule[pk] = (email, language, alerts.next_due(frequency, hour, weekday, now))
-        db = transaction.get_connection()
-        adapt = functools.lru_cache(maxsize=64)(db.ops.adapt_datetimefield_value)
-        columns = ("kind", "alert_id", "email", "language", "slot", "next_attempt_at", "state", "attempts",
-                   "claimed_by", "last_error", "created_at", "updated_at")
-        rows = [
-            (AlertMail.Kind.DIGEST, pk, email, language, adapt(due), adapt(due), State.SCHEDULED, 0, "", "",
-             adapt(now), adapt(now))
-            for pk, (email, language, due) in schedule.items()
-        ]
-        made: dict[int, int] = {}
-        try:
-            with transaction.atomic():
-                made = {alert_id: pk for pk, alert_id in insert(AlertMail, rows, columns=columns, returning=("id", "alert_id"))}
-        except IntegrityError:
-            # Another matcher made one of these periods' digests meanwhile: one by one, taking theirs.
-            for pk, (email, language, due) in schedule.items():
-                mail = AlertMail(kind=AlertMail.Kind.DIGEST, alert_id=pk, email=email, language=language, slot=due,
-                                 next_attempt_at=due, created_at=now, updated_at=now)
-                try:
-                    with transaction.atomic():
-                        mail.save()
-                except IntegrityError:
-                    mail.pk = AlertMail.objects.get(alert_id=pk, kind=AlertMail.Kind.DIGEST, slot=due).pk
-                made[pk] = mail.pk
-        for pk, (_email, _language, due) in schedule.items():
-            if pk not in made:  # a database that returns no ids
-                made[pk] = AlertMail.objects.get(alert_id=pk, kind=AlertMail.Kind.DIGEST, slot=due).pk
-        result.update(made)
-    return result
+        made = _new_digests({a: schedule[a] for a in missing}, now)
+        digests.update(made)
+    return digests
+
+
+def _new_digests(alerts_: dict[int, tuple], now: dt.datetime) -> dict[int, int]:
+    """A new digest for each of these alerts ((email, language, frequency, hour, weekday) each), due at
+    its next time; where another matcher made that period's digest meanwhile, theirs."""
+    schedule = {
+        pk: (email, language, alerts.next_due(frequency, hour, weekday, now))
+        for pk, (email, language, frequency, hour, weekday) in alerts_.items()
+    }
+    db = transaction.get_connection()
+    adapt = functools.lru_cache(maxsize=64)(db.ops.adapt_datetimefield_value)
+    columns = ("kind", "alert_id", "email", "language", "slot", "next_attempt_at", "state", "attempts",
+               "claimed_by", "last_error", "created_at", "updated_at")
+    rows = [
+        (AlertMail.Kind.DIGEST, pk, email, language, adapt(due), adapt(due), State.SCHEDULED, 0, "", "",
+         adapt(now), adapt(now))
+        for pk, (email, language, due) in schedule.items()
+    ]
+    made: dict[int, int] = {}
+    try:
+        with transaction.atomic():
+            made = {alert_id: pk for pk, alert_id in insert(AlertMail, rows, columns=columns, returning=("id", "alert_id"))}
+    except IntegrityError:
+        # Another matcher made one of these periods' digests meanwhile: one by one, taking theirs.
+        for pk, (email, language, due) in schedule.items():
+            mail = AlertMail(kind=AlertMail.Kind.DIGEST, alert_id=pk, email=email, language=language, slot=due,
+                             next_attempt_at=due, created_at=now, updated_at=now)
+            try:
+                with transaction.atomic():
+                    mail.save()
+            except IntegrityError:
+                mail.pk = AlertMail.objects.get(alert_id=pk, kind=AlertMail.Kind.DIGEST, slot=due).pk
+            made[pk] = mail.pk
+    for pk, (_email, _language, due) in schedule.items():
+        if pk not in made:  # a database that returns no ids
+            made[pk] = AlertMail.objects.get(alert_id=pk, kind=AlertMail.Kind.DIGEST, slot=due).pk
+    return made
 
 
 def pending_changes() -> int:
     return AlertChange.objects.count()
 
 
-__all__ = ["Checks", "MatchStats", "Matcher", "candidates", "confirmed", "match", "matches", "matching_pairs", "on_notice_changed", "queue_change"]
+__all__ = ["MatchStats", "Matcher", "confirmed", "match", "matches", "matching_pairs", "on_notice_changed", "queue_change"]

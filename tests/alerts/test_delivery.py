@@ -186,13 +186,3 @@ def test_an_unsubscribed_alert_sends_nothing_more(smtp):
     send(local(2027, 5, 4, 7, 0))
     assert smtp.messages == []
     assert Alert.objects.get().status == "unsubscribed"
-
-
-def test_a_query_left_on_an_alert_by_earlier_code_is_never_run(smtp):
-    """Alerts once kept a compiled search (``Alert.query``); the search itself now answers every match, so
-    what an earlier version left there, however wrong, changes nothing."""
-    with time_machine.travel(NOW, tick=False):
-        alert = make_alert({"q": "urakka"})
-        Alert.objects.filter(pk=alert.pk).update(query={"v": "other", "sql": "SELECT nonsense", "params": []})
-        save("n-1", now=NOW)
-    assert match(at(1)).announced == 1
