@@ -33,8 +33,12 @@ def test_an_address_saves_a_search_confirms_it_and_gets_the_next_notice(smtp, dj
     assert body["language"] == "sv" and body["frequency"] == "immediate"
     (mail,) = smtp.messages
     assert mail["X-Tracker-Kind"] == "alert-confirm" and "Bekräfta" in str(mail["Subject"])
-    link = re.search(r"http://127\.0\.0\.1:8000(/alerts/confirm/[^\s]+/)", mail.get_body(("plain",)).get_content()).group(1)
+    plain = mail.get_body(("plain",)).get_content()
+    link = re.search(r"http://127\.0\.0\.1:8000(/alerts/confirm/[^\s]+/)", plain).group(1)
     assert not AlertKey.objects.exists()  # not in the index before confirmation
+    # Like every mail, it leads to the page of everything this address follows (the alert listed there).
+    address = re.search(r"http://127\.0\.0\.1:8000(/my/[^\s]+/)\s", plain).group(1)
+    assert "urakka" in client.get(address).content.decode()
     assert client.get(link).status_code == 200
     assert client.get(f"/api/alerts/{body['id']}", {"token": token}).json()["status"] == "active"
     save("n-1", title="Tienhoidon urakka", now=NOW)
