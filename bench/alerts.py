@@ -288,12 +288,10 @@ def phase_alerts(args) -> dict:
 
 def phase_matcher(args) -> None:
     setup(args.database_url, Path(args.var))
-    from django.conf import settings
-
     from scheduler.matching import Matcher
     from scheduler.models import AlertChange
 
-    matcher = Matcher("bench.match", nice=settings.ALERTS_MATCH_NICE)  # as runscheduler runs it
+    matcher = Matcher("bench.match")
     total = {"batches": [], "cpu": 0.0, "changes": 0, "queries": 0, "rss": [], "index_cpu": 0.0}
     stop_file = Path(args.var) / "matcher.stop"
     while True:

@@ -37,7 +37,6 @@ from scheduler.models import Alert, AlertKey
 
 PG_WINDOW = 1_000  # AlertKey ids before the mark looked at again on PostgreSQL (commits out of order)
 RELOAD = 3600.0  # seconds after which the whole index is read again
-FREEZE_FROM = 10_000  # alerts from which the index is kept out of the garbage collector's passes
 WORDS_KEPT = 300_000  # notice words whose text alerts are kept worked out
 OFF = alerts.OFF_KEY  # the kind of the row an alert that stops leaves behind
 _CHUNK = 900
@@ -147,12 +146,10 @@ class HeldIndex:
                 found.setdefault(row[3], []).append(row)
         for rows in found.values():
             self._hold(rows)
-        if len(found) >= FREEZE_FROM:
-            # Hundreds of thousands of long-lived objects: the cyclic garbage collector's full passes would
-            # walk them all (0.2 s every few batches at 100,000 alerts); frozen, it leaves them alone
-            # (reference counting still frees them). Not for a few alerts: a collection costs more.
-            gc.collect()
-            gc.freeze()
+        # Hundreds of thousands of long-lived objects: the cyclic garbage collector's full passes would
+        # walk them all (0.2 s, every few batches); frozen, it leaves them alone (refcounts still free them).
+        gc.collect()
+        gc.freeze()
 
     def _hold(self, rows: list) -> None:
         """One alert's current key rows (with its own columns): held when it is active."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.base import STATE_STOPPED
 from django.conf import settings
 from django.db import close_old_connections
@@ -123,18 +122,12 @@ def configure(scheduler, dispatchers, *, tick: float = 1.0, prepare_every: float
         misfire_grace_time=None,
         next_run_time=timezone.now(),
     )
-    matcher = Matcher(
-        dispatchers[0].worker.split(".")[0] + ".match", stop=dispatchers[0].stop, nice=settings.ALERTS_MATCH_NICE
-    )
-    # Its own thread: the matcher lowers that thread's priority (ALERTS_MATCH_NICE), which must not reach
-    # the threads that send mail.
-    scheduler.add_executor(ThreadPoolExecutor(1), "matcher")
+    matcher = Matcher(dispatchers[0].worker.split(".")[0] + ".match", stop=dispatchers[0].stop)
     scheduler.add_job(
         job(match_tick),
         "interval",
         seconds=settings.ALERTS_MATCH_TICK,
         args=[matcher],
-        executor="matcher",
         id="match",
         coalesce=True,
         max_instances=1,

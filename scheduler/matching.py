@@ -3,9 +3,7 @@
 1. **In the writer** (``on_notice_changed``, a receiver of ``notices.store.notice_changed``): one small
    ``AlertChange`` row per new or updated notice (its id, the deadlines moved, cancelled), written with one
    plain INSERT in the store's transaction, so no change is lost and ingest pays next to nothing.
-2. **The matcher** (``Matcher.run_once``, a job of ``runscheduler`` every ``ALERTS_MATCH_TICK`` seconds, on a
-   thread of its own at a lower priority, ``ALERTS_MATCH_NICE``: when the cores are busy, storing notices and
-   sending mail go first and the queue absorbs the burst)
+2. **The matcher** (``Matcher.run_once``, a job of ``runscheduler`` every ``ALERTS_MATCH_TICK`` seconds)
    claims a batch of changes with a conditional UPDATE (a lease of ``ALERTS_MATCH_LEASE`` seconds, like the
    mail queue), and in one transaction writes what they mean and deletes them:
 
@@ -140,20 +138,17 @@ class _Item(NamedTuple):
 
 class Matcher:
     def __init__(self, worker: str | None = None, *, batch_size: int | None = None, lease: float | None = None,
-                 stop: threading.Event | None = None, nice: int = 0):
+                 stop: threading.Event | None = None):
         self.worker = (worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")[:80]
         self.batch_size = batch_size or settings.ALERTS_MATCH_BATCH
         self.lease = lease if lease is not None else settings.ALERTS_MATCH_LEASE
         self.stop = stop or threading.Event()
         self._batches = 0
         self.index = HeldIndex()
-        self.nice = nice  # added to the niceness of each thread that runs it (runscheduler: its own thread)
-        self._niced: set[int] = set()
 
     def run_once(self, now: dt.datetime | None = None) -> MatchStats:
         """Match every queued change (batch after batch) until none is left or told to stop."""
         stats = MatchStats()
-        self._lower_priority()
         while not self.stop.is_set():
             token, rows = self.claim(now or timezone.now())
             if not rows:
@@ -168,19 +163,6 @@ class Matcher:
             stats.cpu += spent
             stats.batches.append((len(rows), spent))
         return stats
-
-    def _lower_priority(self) -> None:
-        """Make this thread yield the cores to the store and the mail (``ALERTS_MATCH_NICE``): Linux keeps a
-        niceness per thread, and an unprivileged process may raise it, never lower it again, so it is done
-        once per thread, on a thread that runs nothing else (runscheduler gives the matcher its own)."""
-        thread = threading.get_native_id()
-        if self.nice <= 0 or thread in self._niced or not hasattr(os, "setpriority"):
-            return
-        self._niced.add(thread)
-        try:
-            os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + self.nice))
-        except OSError as exc:
-            log.warning("matcher: could not lower its thread's priority: %s", exc)
 
     def claim(self, now: dt.datetime) -> tuple[str, list[AlertChange]]:
         limit = now - dt.timedelta(seconds=self.lease)

@@ -157,9 +157,6 @@ ALERTS_DIGEST_MAX = env.integer("ALERTS_DIGEST_MAX", 20)  # notices listed in on
 ALERTS_MATCH_TICK = env.integer("ALERTS_MATCH_TICK", 5)  # seconds between the matcher's looks at the queue
 ALERTS_MATCH_BATCH = env.integer("ALERTS_MATCH_BATCH", 500)  # stored changes matched in one transaction
 ALERTS_MATCH_LEASE = env.integer("ALERTS_MATCH_LEASE", 120)  # seconds a matcher holds a batch it claimed
-# Niceness added to runscheduler's matcher thread (Linux): storing notices and sending mail go first when
-# the cores are busy, the queue of changes absorbs the burst and is matched right after (0: no change).
-ALERTS_MATCH_NICE = env.integer("ALERTS_MATCH_NICE", 10)
 
 # --- REST API (notices/api/, notices/search.py) ------------------------------------
 API_COUNT_CAP = env.integer("API_COUNT_CAP", 1_000)  # list counts are exact up to this, then capped

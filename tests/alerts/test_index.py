@@ -86,39 +86,3 @@ def test_postgresql_keys_committed_below_the_mark_are_still_read():
     AlertKey.objects.filter(alert=late).update(id=low_id)  # as if it had committed late
     index.refresh()
     assert [c.id for c in index.candidates({"cpv": {"9091"}})] == [late.pk]
-
-
-def test_the_matcher_lowers_only_its_own_threads_priority():
-    """runscheduler's matcher yields the cores to the store and the mail (ALERTS_MATCH_NICE) on its own
-    thread: Linux keeps a niceness per thread, and raising it cannot be undone without privileges."""
-    import os
-    import threading
-
-    here = threading.get_native_id()
-    before = os.getpriority(os.PRIO_PROCESS, here)
-    seen = {}
-
-    def run():
-        thread = threading.get_native_id()
-        Matcher("test-nice", nice=3).run_once()
-        seen["after"] = os.getpriority(os.PRIO_PROCESS, thread)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join()
-    assert seen["after"] == min(19, before + 3)
-    assert os.getpriority(os.PRIO_PROCESS, here) == before
-
-
-def test_runscheduler_gives_the_matcher_a_thread_of_its_own(settings):
-    from apscheduler.schedulers.background import BackgroundScheduler
-
-    from scheduler import jobs
-    from scheduler.dispatch import Dispatcher
-
-    scheduler = BackgroundScheduler(timezone="UTC")
-    jobs.configure(scheduler, [Dispatcher("test-jobs")])
-    assert scheduler.get_job("match").executor == "matcher"
-    assert scheduler.get_job("match").args[0].nice == settings.ALERTS_MATCH_NICE
-    others = [job for job in scheduler.get_jobs() if job.id != "match"]
-    assert others and all(job.executor == "default" for job in others)
