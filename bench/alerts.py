@@ -288,10 +288,13 @@ def phase_alerts(args) -> dict:
 
 def phase_matcher(args) -> None:
     setup(args.database_url, Path(args.var))
+    from django.conf import settings
+
     from scheduler.matching import Matcher
     from scheduler.models import AlertChange
 
-    matcher = Matcher("bench.match")
+    # As runscheduler runs it: it starts once the store has queued nothing for ALERTS_MATCH_QUIET seconds.
+    matcher = Matcher("bench.match", quiet=settings.ALERTS_MATCH_QUIET, max_wait=settings.ALERTS_MATCH_MAX_WAIT)
     total = {"batches": [], "cpu": 0.0, "changes": 0, "queries": 0, "rss": [], "index_cpu": 0.0}
     stop_file = Path(args.var) / "matcher.stop"
     while True:

@@ -37,6 +37,7 @@ from scheduler.models import Alert, AlertKey
 
 PG_WINDOW = 1_000  # AlertKey ids before the mark looked at again on PostgreSQL (commits out of order)
 RELOAD = 3600.0  # seconds after which the whole index is read again
+FREEZE_FROM = 10_000  # alerts from which the index is kept out of the garbage collector's passes
 WORDS_KEPT = 300_000  # notice words whose text alerts are kept worked out
 OFF = alerts.OFF_KEY  # the kind of the row an alert that stops leaves behind
 _CHUNK = 900
@@ -51,13 +52,13 @@ class Candidate(NamedTuple):
     check: Callable[[search.NoticeFacts], bool | None]
 
     def confirmed(self) -> dt.datetime | None:
-        return _instant(self.confirmed_at)
+        return instant(self.confirmed_at)
 
 
 _converters: dict = {}
 
 
-def _instant(value) -> dt.datetime | None:
+def instant(value) -> dt.datetime | None:
     """An instant read by raw SQL as Django gives it (SQLite gives naive UTC, PostgreSQL aware)."""
     if value is None:
         return None
@@ -146,10 +147,12 @@ class HeldIndex:
                 found.setdefault(row[3], []).append(row)
         for rows in found.values():
             self._hold(rows)
-        # Hundreds of thousands of long-lived objects: the cyclic garbage collector's full passes would
-        # walk them all (0.2 s, every few batches); frozen, it leaves them alone (refcounts still free them).
-        gc.collect()
-        gc.freeze()
+        if len(found) >= FREEZE_FROM:
+            # Hundreds of thousands of long-lived objects: the cyclic garbage collector's full passes would
+            # walk them all (0.2 s every few batches at 100,000 alerts); frozen, it leaves them alone
+            # (reference counting still frees them). Not for a few alerts: a collection costs more.
+            gc.collect()
+            gc.freeze()
 
     def _hold(self, rows: list) -> None:
         """One alert's current key rows (with its own columns): held when it is active."""
@@ -234,4 +237,4 @@ class HeldIndex:
         return hits
 
 
-__all__ = ["OFF", "Candidate", "Checks", "HeldIndex"]
+__all__ = ["OFF", "Candidate", "Checks", "HeldIndex", "instant"]

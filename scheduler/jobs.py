@@ -122,7 +122,10 @@ def configure(scheduler, dispatchers, *, tick: float = 1.0, prepare_every: float
         misfire_grace_time=None,
         next_run_time=timezone.now(),
     )
-    matcher = Matcher(dispatchers[0].worker.split(".")[0] + ".match", stop=dispatchers[0].stop)
+    matcher = Matcher(
+        dispatchers[0].worker.split(".")[0] + ".match", stop=dispatchers[0].stop,
+        quiet=settings.ALERTS_MATCH_QUIET, max_wait=settings.ALERTS_MATCH_MAX_WAIT,
+    )
     scheduler.add_job(
         job(match_tick),
         "interval",

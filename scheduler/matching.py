@@ -3,7 +3,10 @@
 1. **In the writer** (``on_notice_changed``, a receiver of ``notices.store.notice_changed``): one small
    ``AlertChange`` row per new or updated notice (its id, the deadlines moved, cancelled), written with one
    plain INSERT in the store's transaction, so no change is lost and ingest pays next to nothing.
-2. **The matcher** (``Matcher.run_once``, a job of ``runscheduler`` every ``ALERTS_MATCH_TICK`` seconds)
+2. **The matcher** (``Matcher.run_once``, a job of ``runscheduler`` every ``ALERTS_MATCH_TICK`` seconds; there
+   it lets a burst of stored notices end first: it starts once no change was queued for
+   ``ALERTS_MATCH_QUIET`` seconds, or the oldest has waited ``ALERTS_MATCH_MAX_WAIT``, because the store
+   and the matcher's thirty-odd items a notice would otherwise take turns at SQLite's one write lock)
    claims a batch of changes with a conditional UPDATE (a lease of ``ALERTS_MATCH_LEASE`` seconds, like the
    mail queue), and in one transaction writes what they mean and deletes them:
 
@@ -45,14 +48,14 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from notices import search
 from notices.models import Lot, Notice
 from scheduler import alerts
-from scheduler.alert_index import Candidate, HeldIndex
+from scheduler.alert_index import Candidate, HeldIndex, instant
 from scheduler.models import PENDING, Alert, AlertChange, AlertItem, AlertMail, State
 
 log = logging.getLogger(__name__)
@@ -138,18 +141,19 @@ class _Item(NamedTuple):
 
 class Matcher:
     def __init__(self, worker: str | None = None, *, batch_size: int | None = None, lease: float | None = None,
-                 stop: threading.Event | None = None):
+                 stop: threading.Event | None = None, quiet: float = 0, max_wait: float = 60):
         self.worker = (worker or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")[:80]
         self.batch_size = batch_size or settings.ALERTS_MATCH_BATCH
         self.lease = lease if lease is not None else settings.ALERTS_MATCH_LEASE
         self.stop = stop or threading.Event()
         self._batches = 0
         self.index = HeldIndex()
+        self.quiet, self.max_wait = quiet, max_wait  # seconds (``may_start``); 0: match at once
 
     def run_once(self, now: dt.datetime | None = None) -> MatchStats:
         """Match every queued change (batch after batch) until none is left or told to stop."""
         stats = MatchStats()
-        while not self.stop.is_set():
+        while not self.stop.is_set() and self.may_start(now or timezone.now()):
             token, rows = self.claim(now or timezone.now())
             if not rows:
                 break
@@ -163,6 +167,23 @@ class Matcher:
             stats.cpu += spent
             stats.batches.append((len(rows), spent))
         return stats
+
+    def may_start(self, now: dt.datetime) -> bool:
+        """Whether to match now: no change queued for ``quiet`` seconds (the store is not in the middle of
+        a burst), or the oldest waiting for ``max_wait`` seconds. Asked before every batch, so a burst that
+        starts while the matcher works makes it stop after its batch."""
+        if self.quiet <= 0:
+            return True
+        table = AlertChange._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT "created_at" FROM {table} ORDER BY "id" DESC LIMIT 1')
+            newest = cursor.fetchone()
+            if newest is None:
+                return False
+            cursor.execute(f'SELECT "created_at" FROM {table} ORDER BY "id" LIMIT 1')
+            oldest = cursor.fetchone()
+        newest, oldest = instant(newest[0]), instant(oldest[0])
+        return (now - newest).total_seconds() >= self.quiet or (now - oldest).total_seconds() >= self.max_wait
 
     def claim(self, now: dt.datetime) -> tuple[str, list[AlertChange]]:
         limit = now - dt.timedelta(seconds=self.lease)

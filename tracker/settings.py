@@ -157,6 +157,10 @@ ALERTS_DIGEST_MAX = env.integer("ALERTS_DIGEST_MAX", 20)  # notices listed in on
 ALERTS_MATCH_TICK = env.integer("ALERTS_MATCH_TICK", 5)  # seconds between the matcher's looks at the queue
 ALERTS_MATCH_BATCH = env.integer("ALERTS_MATCH_BATCH", 500)  # stored changes matched in one transaction
 ALERTS_MATCH_LEASE = env.integer("ALERTS_MATCH_LEASE", 120)  # seconds a matcher holds a batch it claimed
+# runscheduler's matcher waits until no change was queued for ALERTS_MATCH_QUIET seconds (notices being
+# stored in bulk keep the cores and SQLite's one write lock), but a change never waits over MAX_WAIT.
+ALERTS_MATCH_QUIET = env.integer("ALERTS_MATCH_QUIET", 2)
+ALERTS_MATCH_MAX_WAIT = env.integer("ALERTS_MATCH_MAX_WAIT", 60)
 
 # --- REST API (notices/api/, notices/search.py) ------------------------------------
 API_COUNT_CAP = env.integer("API_COUNT_CAP", 1_000)  # list counts are exact up to this, then capped

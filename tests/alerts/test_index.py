@@ -86,3 +86,46 @@ def test_postgresql_keys_committed_below_the_mark_are_still_read():
     AlertKey.objects.filter(alert=late).update(id=low_id)  # as if it had committed late
     index.refresh()
     assert [c.id for c in index.candidates({"cpv": {"9091"}})] == [late.pk]
+
+
+def test_runscheduler_s_matcher_lets_a_burst_of_stored_notices_end_first(settings):
+    """While the store keeps queueing changes the matcher waits (the store keeps SQLite's write lock and
+    the cores); it starts once nothing was queued for ``quiet`` seconds, or the oldest change has waited
+    ``max_wait``."""
+    import datetime as dt
+
+    import time_machine
+
+    from tests.alerts.conftest import utc
+
+    start = utc(2027, 5, 3, 9, 0)
+    alert = make_alert({"q": "urakka"}, now=start - dt.timedelta(days=1))
+    matcher = Matcher("test-quiet", quiet=2, max_wait=60)
+    for n in range(30):  # one stored every two seconds: never two quiet seconds
+        with time_machine.travel(start + dt.timedelta(seconds=2 * n - 1), tick=False):
+            save(f"n-{n}", title=f"Urakka {n}", now=start)
+        with time_machine.travel(start + dt.timedelta(seconds=2 * n), tick=False):
+            stats = matcher.run_once()
+        assert stats.changes == 0, n  # within the burst, and the oldest under a minute old
+    with time_machine.travel(start + dt.timedelta(seconds=60), tick=False):
+        assert matcher.run_once().changes == 30  # the oldest has waited its minute
+    with time_machine.travel(start + dt.timedelta(seconds=70), tick=False):
+        save("late", title="Urakka myöhään", now=start)
+    with time_machine.travel(start + dt.timedelta(seconds=71), tick=False):
+        assert matcher.run_once().changes == 0
+    with time_machine.travel(start + dt.timedelta(seconds=72), tick=False):
+        assert matcher.run_once().announced == 1  # two quiet seconds
+    assert len(announced(alert)) == 31
+
+
+def test_runscheduler_configures_its_matcher_from_the_settings(settings):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from scheduler import jobs
+    from scheduler.dispatch import Dispatcher
+
+    settings.ALERTS_MATCH_QUIET, settings.ALERTS_MATCH_MAX_WAIT = 3, 45
+    scheduler = BackgroundScheduler(timezone="UTC")
+    jobs.configure(scheduler, [Dispatcher("test-jobs")])
+    matcher = scheduler.get_job("match").args[0]
+    assert (matcher.quiet, matcher.max_wait) == (3, 45)
