@@ -989,11 +989,9 @@ def _rename(buyer: Buyer, record: BuyerRecord, source: str, name_key: str) -> No
         buyer.save(update_fields=[*fields, "updated_at"])
 
 
-def _contact(
-    db, buyer: Buyer, record: BuyerRecord, source: str, origin: str, new: bool = False
-) -> ContactPoint | None:
-    """The buyer's contact point as the record gives it: the stored one with the same fields, else a new
-    row (``new``: the buyer was just written, so it has none yet)."""
+def contact_fields(record: BuyerRecord) -> tuple[dict, str] | None:
+    """The contact point's fields as the record gives them and their fingerprint (a contact point is one
+    per buyer and fingerprint); None when the record gives nothing but a country."""
     a = record.address
     fields = {
         "street": a.street or "",
@@ -1012,7 +1010,18 @@ def _contact(
     }
     if not any(v for k, v in fields.items() if k != "country" and v not in (None, "")):
         return None
-    fingerprint = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+    return fields, hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+def _contact(
+    db, buyer: Buyer, record: BuyerRecord, source: str, origin: str, new: bool = False
+) -> ContactPoint | None:
+    """The buyer's contact point as the record gives it: the stored one with the same fields, else a new
+    row (``new``: the buyer was just written, so it has none yet)."""
+    given = contact_fields(record)
+    if given is None:
+        return None
+    fields, fingerprint = given
     where = shown(origin, 1000)
     contact = ContactPoint(buyer=buyer, **fields, fingerprint=fingerprint, source=source, origin=where)
     contact._state.adding, contact._state.db = False, db.alias

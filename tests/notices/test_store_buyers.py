@@ -5,8 +5,6 @@ two writers meeting the same new buyer must end with one buyer."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import time
 
@@ -65,25 +63,10 @@ def reference_write_buyer(record: BuyerRecord, source: str, origin: str):
 
 
 def reference_contact(buyer, record: BuyerRecord, source: str, origin: str):
-    a = record.address
-    fields = {
-        "street": a.street or "",
-        "po_box": a.po_box or "",
-        "postal_code": a.postal_code or "",
-        "city": a.city or "",
-        "country": a.country or "",
-        "email": record.email or "",
-        "phone": record.phone.as_written if record.phone else "",
-        "phone_e164": (record.phone.e164 or "") if record.phone else "",
-        "phone_valid": record.phone.valid if record.phone else None,
-        "fax": record.fax.as_written if record.fax else "",
-        "fax_e164": (record.fax.e164 or "") if record.fax else "",
-        "fax_valid": record.fax.valid if record.fax else None,
-        "url": record.url or "",
-    }
-    if not any(v for k, v in fields.items() if k != "country" and v not in (None, "")):
+    given = store.contact_fields(record)  # what a contact point holds is not what changed: how it is written
+    if given is None:
         return None
-    fingerprint = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+    fields, fingerprint = given
     where = shown(origin, 1000)
     contact, created = ContactPoint.objects.get_or_create(
         buyer=buyer, fingerprint=fingerprint, defaults={**fields, "source": source, "origin": where}
