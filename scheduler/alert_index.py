@@ -40,7 +40,12 @@ RELOAD = 3600.0  # seconds after which the whole index is read again
 FREEZE_FROM = 10_000  # alerts from which the index is kept out of the garbage collector's passes
 WORDS_KEPT = 300_000  # notice words whose text alerts are kept worked out
 OFF = alerts.OFF_KEY  # the kind of the row an alert that stops leaves behind
-_CHUNK = 900
+CHUNK = 900  # ids per IN (...) list (scheduler.matching's too)
+
+
+def chunks(values: list, size: int = CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 class Candidate(NamedTuple):
@@ -126,9 +131,7 @@ class HeldIndex:
             self._forget(alert_id)
         found: dict[int, list] = {}
         with connection.cursor() as cursor:
-            ids = sorted(touched)
-            for start in range(0, len(ids), _CHUNK):
-                chunk = ids[start : start + _CHUNK]
+            for chunk in chunks(sorted(touched)):
                 cursor.execute(f'{self._SELECT} WHERE k."alert_id" IN ({", ".join(["%s"] * len(chunk))})', chunk)
                 for row in cursor.fetchall():
                     found.setdefault(row[3], []).append(row)
@@ -237,4 +240,4 @@ class HeldIndex:
         return hits
 
 
-__all__ = ["OFF", "Candidate", "Checks", "HeldIndex", "instant"]
+__all__ = ["CHUNK", "OFF", "Candidate", "Checks", "HeldIndex", "chunks", "instant"]

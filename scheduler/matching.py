@@ -20,7 +20,7 @@
      announced (an ``AlertItem`` of kind ``new``) when the alert was confirmed before the notice was
      stored or changed, the notice was published at most ``ALERTS_MAX_AGE_DAYS`` before (a backfill of
      old notices announces nothing), and it is neither cancelled nor closed; items are written only for
-     alerts still active at that moment (``still_active``);
+     alerts still active at that moment (``attach``);
    * **changes to announced notices**: a deadline moved (old -> new), a cancellation, new lots, for every
      active alert that announced the notice before;
    * each alert's new items are attached to its waiting digest (``AlertMail``), or to a new one due at
@@ -55,12 +55,11 @@ from django.utils import timezone
 from notices import search
 from notices.models import Lot, Notice
 from scheduler import alerts
-from scheduler.alert_index import Candidate, HeldIndex, instant
+from scheduler.alert_index import Candidate, HeldIndex, chunks, instant
 from scheduler.models import PENDING, Alert, AlertChange, AlertItem, AlertMail, State
 
 log = logging.getLogger(__name__)
 
-_CHUNK = 900  # ids per IN (...) list
 
 
 # --- 1. in the writer's transaction -----------------------------------------------------------------------
@@ -200,7 +199,7 @@ class Matcher:
         # Reading and asking the search happen before the write transaction, so the writer (SQLite: one at
         # a time) waits only for the short write; items are unique, so nothing read here is written twice.
         self.index.refresh()  # after the claim: every alert confirmed before these changes is in it
-        items, _found, _changes, queries = find(rows, now, self.index)
+        items, queries = find(rows, now, self.index)
         with transaction.atomic():
             announced, changed = write(items, now)
             # Done: gone from the queue in the transaction that wrote what they meant (only if still ours).
@@ -218,21 +217,16 @@ def _load_notices(ids: list[int]) -> dict[int, _Notice]:
     """The notices with their facts (``search.notice_facts``), index keys and lots."""
     facts = search.notice_facts(ids)
     notices: dict[int, _Notice] = {}
-    for chunk in _chunks(sorted(facts)):
+    for chunk in chunks(sorted(facts)):
         for pk, published, created in Notice.objects.filter(pk__in=chunk).values_list("id", "published_at", "created_at"):
             f = facts[pk]
             notices[pk] = _Notice(pk, f.status, published, created, f.closes_at, f)
-    for chunk in _chunks(list(notices)):
+    for chunk in chunks(list(notices)):
         for notice_id, lot_id in Lot.objects.filter(notice_id__in=chunk).values_list("notice_id", "lot_id"):
             notices[notice_id].lots.add(lot_id)
     for notice in notices.values():
         notice.keys = alerts.notice_keys(notice.facts)
     return notices
-
-
-def _chunks(values: list, size: int = _CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def confirmed(filters: dict, notice_ids: list[int]) -> set[int]:
@@ -297,19 +291,20 @@ def match(rows: list[AlertChange], now: dt.datetime, index: HeldIndex | None = N
     if index is None:
         index = HeldIndex()
         index.refresh()
-    items, _found, _changes, queries = find(rows, now, index)
+    items, queries = find(rows, now, index)
     with transaction.atomic():
         announced, changed = write(items, now)
     return announced, changed, queries
 
 
-def find(rows: list[AlertChange], now: dt.datetime, index: HeldIndex) -> tuple[list[_Item], int, int, int]:
-    """The items a batch of changes means (reads only). Returns (items, announced, changes, queries)."""
+def find(rows: list[AlertChange], now: dt.datetime, index: HeldIndex) -> tuple[list[_Item], int]:
+    """The items a batch of changes means (reads only; ``write`` keeps those of alerts still active).
+    Returns the items and the number of search queries asked."""
     notices = _load_notices(sorted({r.notice_id for r in rows}))
     rows = [r for r in rows if r.notice_id in notices]
     # Who announced what before this batch (for changes, and so nothing is announced twice).
     announced_before: dict[int, dict[int, set]] = defaultdict(dict)  # notice -> alert -> lots known
-    for chunk in _chunks(list(notices)):
+    for chunk in chunks(list(notices)):
         for alert_id, notice_id, kind, payload in AlertItem.objects.filter(
             notice_id__in=chunk, kind__in=(AlertItem.Kind.NEW, AlertItem.Kind.LOTS)
         ).values_list("alert_id", "notice_id", "kind", "payload"):
@@ -336,14 +331,8 @@ def find(rows: list[AlertChange], now: dt.datetime, index: HeldIndex) -> tuple[l
         _Item(alert_id, notice_id, AlertItem.Kind.NEW, latest[notice_id].pk, lots[notice_id])
         for alert_id, notice_id in sorted(pairs)
     ]
-    announced = len(items)
 
     # Changes to notices announced before this batch.
-    watchers = sorted({a for n in announced_before.values() for a in n})
-    active = set()
-    for chunk in _chunks(watchers):
-        active.update(Alert.objects.filter(pk__in=chunk, status=Alert.Status.ACTIVE).values_list("id", flat=True))
-    changes = 0
     for row in rows:
         before = announced_before.get(row.notice_id)
         if not before:
@@ -351,8 +340,6 @@ def find(rows: list[AlertChange], now: dt.datetime, index: HeldIndex) -> tuple[l
         data = json.loads(row.payload) if row.payload else {}
         lots = notices[row.notice_id].lots
         for alert_id, known in before.items():
-            if alert_id not in active:
-                continue
             if data.get("moved"):
                 items.append(_Item(alert_id, row.notice_id, AlertItem.Kind.MOVED, row.pk, {"moves": data["moved"]}))
             if data.get("cancelled"):
@@ -361,8 +348,7 @@ def find(rows: list[AlertChange], now: dt.datetime, index: HeldIndex) -> tuple[l
             if row.outcome == "updated" and added:
                 items.append(_Item(alert_id, row.notice_id, AlertItem.Kind.LOTS, row.pk, {"lots": added}))
                 known.update(added)
-    changes = len(items) - announced
-    return items, announced, changes, queries
+    return items, queries
 
 
 def write(items: list[_Item], now: dt.datetime) -> tuple[int, int]:
@@ -462,7 +448,7 @@ def attach(alert_ids: set[int], now: dt.datetime) -> dict[int, int]:
     schedule: dict[int, tuple] = {}  # alert -> (email, language, frequency, hour, weekday)
     waiting: dict[int, int] = {}  # digest -> alert, each alert's earliest first
     with db.cursor() as cursor:
-        for chunk in _chunks(sorted(alert_ids)):
+        for chunk in chunks(sorted(alert_ids)):
             cursor.execute(
                 f"SELECT a.{quote('id')}, a.{quote('email')}, a.{quote('language')}, a.{quote('frequency')},"
                 f" a.{quote('hour')}, a.{quote('weekday')}, m.{quote('id')}"
@@ -477,7 +463,7 @@ def attach(alert_ids: set[int], now: dt.datetime) -> dict[int, int]:
                     waiting[mail_id] = alert_id
         if db.vendor == "postgresql" and waiting:
             still: set[int] = set()
-            for chunk in _chunks(sorted(waiting)):
+            for chunk in chunks(sorted(waiting)):
                 cursor.execute(
                     f"SELECT {quote('id')} FROM {mail_table}"
                     f" WHERE {quote('state')} IN (%s, %s) AND {_among(db, quote('id'), chunk)}"
